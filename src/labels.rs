@@ -1,0 +1,81 @@
+//! The words the theme shows around the user's data, in each supported language.
+
+use serde::Serialize;
+
+use crate::config::Lang;
+
+/// Interface text for one language; templates read it as `labels.*`.
+#[derive(Debug, Serialize)]
+pub struct Labels {
+    pub name: &'static str,
+    pub student_id: &'static str,
+    pub major: &'static str,
+    pub school: &'static str,
+    pub email: &'static str,
+    pub links: &'static str,
+    pub profile: &'static str,
+    pub introduction: &'static str,
+    pub audio: &'static str,
+    pub transcript: &'static str,
+    pub download: &'static str,
+    pub no_audio_support: &'static str,
+    pub navigation: &'static str,
+    pub home: &'static str,
+    pub skip_to_content: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub back_home: &'static str,
+    pub logo_alt_suffix: &'static str,
+}
+
+const ZH_CN: Labels = Labels {
+    name: "姓名",
+    student_id: "学号",
+    major: "专业",
+    school: "学校",
+    email: "邮箱",
+    links: "链接",
+    profile: "个人信息",
+    introduction: "自我介绍",
+    audio: "语音自我介绍",
+    transcript: "文字稿",
+    download: "下载音频",
+    no_audio_support: "你的浏览器无法播放这段音频，请下载后收听。",
+    navigation: "站内导航",
+    home: "首页",
+    skip_to_content: "跳到正文",
+    not_found_title: "页面未找到",
+    not_found_text: "你要找的页面不存在，可能已被移动或删除。",
+    back_home: "返回首页",
+    logo_alt_suffix: "的标志",
+};
+
+const EN: Labels = Labels {
+    name: "Name",
+    student_id: "Student ID",
+    major: "Major",
+    school: "School",
+    email: "Email",
+    links: "Links",
+    profile: "Profile",
+    introduction: "About me",
+    audio: "Spoken self-introduction",
+    transcript: "Transcript",
+    download: "Download the audio",
+    no_audio_support: "Your browser cannot play this audio; download it instead.",
+    navigation: "Site navigation",
+    home: "Home",
+    skip_to_content: "Skip to content",
+    not_found_title: "Page not found",
+    not_found_text: "The page you asked for does not exist; it may have moved or been deleted.",
+    back_home: "Back to the home page",
+    logo_alt_suffix: "'s logo",
+};
+
+/// The labels for `lang`.
+pub fn for_lang(lang: Lang) -> &'static Labels {
+    match lang {
+        Lang::ZhCn => &ZH_CN,
+        Lang::En => &EN,
+    }
+}

@@ -1,0 +1,95 @@
+//! `profile` builds a personal profile page — text information, a logo and a spoken
+//! self-introduction — from `site.toml`, Markdown and a Tera theme, and serves it.
+//!
+//! The flow is one way: [`config`] and [`content`] are loaded into a [`site::Site`] (every user
+//! mistake is found there), [`render`] turns it into an [`output::Output`] (URL → bytes), and
+//! [`output`] writes that to disk atomically.
+
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod init;
+pub mod labels;
+pub mod media;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod text;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use error::{Error, Result};
+use output::Output;
+use site::Site;
+
+/// What a build produced, for the summary line.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// HTML pages written.
+    pub pages: usize,
+    /// Other files written (stylesheet, logo, audio, assets).
+    pub assets: usize,
+    /// Total bytes written.
+    pub bytes: u64,
+    /// Wall time of load, render and write.
+    pub elapsed: Duration,
+    /// Where it went.
+    pub out: PathBuf,
+}
+
+impl std::fmt::Display for BuildReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Built {} {}, {} {} ({}) in {} ms → {}",
+            self.pages,
+            if self.pages == 1 { "page" } else { "pages" },
+            self.assets,
+            if self.assets == 1 { "asset" } else { "assets" },
+            human_size(self.bytes),
+            self.elapsed.as_millis(),
+            self.out.display()
+        )
+    }
+}
+
+/// Loads and renders the site at `root` without writing anything: every check `build` makes.
+pub fn check(root: &Path) -> Result<(Site, Output)> {
+    let site = Site::load(root)?;
+    let output = render::render(&site)?;
+    Ok((site, output))
+}
+
+/// Builds the site at `root` into `out`, replacing it atomically.
+pub fn build(root: &Path, out: &Path) -> Result<BuildReport> {
+    let started = Instant::now();
+    output::check_out_dir(root, out)?;
+    let (_, output) = check(root)?;
+    let bytes = output.write_atomically(out)?;
+    let pages = output
+        .iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .count();
+    Ok(BuildReport {
+        pages,
+        assets: output.len() - pages,
+        bytes,
+        elapsed: started.elapsed(),
+        out: out.to_path_buf(),
+    })
+}
+
+/// `412 B`, `3.4 KB`, `12 MB`.
+pub fn human_size(bytes: u64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KB {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        format!("{:.0} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / KB / KB)
+    }
+}

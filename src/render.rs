@@ -1,0 +1,245 @@
+//! Render: [`Site`] → [`Output`], pure. Fingerprinted names and relative URLs are decided here,
+//! once, so the output works at `/`, under any sub-path and from `file://`.
+
+use serde::Serialize;
+
+use crate::content::Page;
+use crate::error::Result;
+use crate::labels::{self, Labels};
+use crate::output::{Body, Entry, Output};
+use crate::site::{Media, Site, ASSETS_DIR};
+use crate::text::encode_url_path;
+
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// What every template sees.
+#[derive(Serialize)]
+struct Context<'a> {
+    lang: &'static str,
+    /// This page's title.
+    title: &'a str,
+    site_title: &'a str,
+    description: &'a str,
+    /// Relative prefix from this page to the site root (`""`, `"../"`, ...).
+    root: String,
+    /// Relative URLs, already joined with `root`.
+    home_url: String,
+    stylesheet_url: String,
+    logo: MediaContext,
+    audio: MediaContext,
+    profile: ProfileContext<'a>,
+    labels: &'static Labels,
+    nav: Vec<NavItem<'a>>,
+    /// The page's rendered Markdown.
+    content: &'a str,
+    /// The stylesheet's text, for pages that must not depend on relative URLs (404).
+    inline_css: &'a str,
+}
+
+#[derive(Serialize)]
+struct MediaContext {
+    url: String,
+    mime: &'static str,
+}
+
+#[derive(Serialize, Clone)]
+struct ProfileContext<'a> {
+    name: &'a str,
+    student_id: &'a str,
+    major: &'a str,
+    school: Option<&'a str>,
+    email: Option<&'a str>,
+    links: Vec<Row<'a>>,
+    extra: Vec<Row<'a>>,
+    transcript: Option<&'a str>,
+    logo_alt: String,
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct Row<'a> {
+    label: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct NavItem<'a> {
+    title: &'a str,
+    url: String,
+    current: bool,
+}
+
+/// Fingerprinted output paths of the shared files.
+struct SharedUrls {
+    stylesheet: String,
+    logo: String,
+    audio: String,
+}
+
+/// Renders every page and lays out every asset.
+pub fn render(site: &Site) -> Result<Output> {
+    let mut output = Output::default();
+    let shared = add_shared_files(site, &mut output)?;
+
+    let labels = labels::for_lang(site.config.lang);
+    let profile = profile_context(site, labels);
+    let intro = site.index.as_ref();
+    let render_page = |template: &str, output_path: &str, title: &str, content: &str| {
+        let root = "../".repeat(output_path.matches('/').count());
+        let url = |path: &str| format!("{root}{}", encode_url_path(path));
+        let context = Context {
+            lang: site.config.lang.tag(),
+            title,
+            site_title: &site.config.title,
+            description: &site.config.description,
+            home_url: url("index.html"),
+            stylesheet_url: url(&shared.stylesheet),
+            logo: MediaContext {
+                url: url(&shared.logo),
+                mime: site.logo.format.mime,
+            },
+            audio: MediaContext {
+                url: url(&shared.audio),
+                mime: site.audio.format.mime,
+            },
+            profile: profile.clone(),
+            labels,
+            nav: nav_items(site, labels, &root, output_path),
+            content,
+            inline_css: &site.theme.stylesheet,
+            root,
+        };
+        let context = tera::Context::from_serialize(&context)
+            .expect("the context is a plain struct of strings");
+        site.theme.render(template, &context)
+    };
+
+    let html = render_page(
+        "profile.html",
+        "index.html",
+        &site.config.title,
+        intro.map_or("", |p| p.html.as_str()),
+    )?;
+    output.insert(
+        "index.html".into(),
+        Entry::bytes(html.into_bytes(), HTML, "content/index.md"),
+    )?;
+
+    for page in &site.pages {
+        let html = render_page("page.html", &page.output_path, &page.title, &page.html)?;
+        let entry = Entry::bytes(html.into_bytes(), HTML, format!("content/{}", page.source));
+        output.insert(page.output_path.clone(), entry)?;
+    }
+
+    let html = render_page("404.html", "404.html", labels.not_found_title, "")?;
+    output.insert(
+        "404.html".into(),
+        Entry::bytes(html.into_bytes(), HTML, "theme/404.html"),
+    )?;
+    Ok(output)
+}
+
+fn profile_context<'a>(site: &'a Site, labels: &Labels) -> ProfileContext<'a> {
+    let p = &site.config.profile;
+    let rows = |pairs: &'a [(String, String)]| {
+        pairs
+            .iter()
+            .map(|(label, value)| Row { label, value })
+            .collect::<Vec<_>>()
+    };
+    ProfileContext {
+        name: &p.name,
+        student_id: &p.student_id,
+        major: &p.major,
+        school: p.school.as_deref(),
+        email: p.email.as_deref(),
+        links: rows(&p.links),
+        extra: rows(&p.extra),
+        transcript: p.transcript.as_deref(),
+        logo_alt: format!("{}{}", p.name, labels.logo_alt_suffix),
+    }
+}
+
+fn nav_items<'a>(
+    site: &'a Site,
+    labels: &'static Labels,
+    root: &str,
+    current: &str,
+) -> Vec<NavItem<'a>> {
+    if site.pages.is_empty() {
+        return Vec::new();
+    }
+    let home = NavItem {
+        title: labels.home,
+        url: format!("{root}index.html"),
+        current: current == "index.html",
+    };
+    std::iter::once(home)
+        .chain(site.pages.iter().map(|page: &Page| NavItem {
+            title: &page.title,
+            url: format!("{root}{}", encode_url_path(&page.output_path)),
+            current: page.output_path == current,
+        }))
+        .collect()
+}
+
+/// Adds the stylesheet, logo, audio and other assets; returns the fingerprinted paths.
+fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
+    let css = Entry::bytes(
+        site.theme.stylesheet.clone().into_bytes(),
+        CSS,
+        "theme/style.css",
+    );
+    let stylesheet = format!("{ASSETS_DIR}/style.{}.css", css.fingerprint());
+    output.insert(stylesheet.clone(), css)?;
+    let logo = add_media(&site.logo, output)?;
+    let audio = add_media(&site.audio, output)?;
+    for asset in &site.assets {
+        let bytes =
+            std::fs::read(&asset.path).map_err(|e| crate::error::Error::io(&asset.path, &e))?;
+        let mime = mime_guess::from_path(&asset.relative)
+            .first_raw()
+            .unwrap_or("application/octet-stream");
+        let mime = with_charset(mime);
+        let mut entry = Entry::bytes(Vec::new(), mime, format!("{ASSETS_DIR}/{}", asset.relative));
+        entry.hash = crate::output::sha256(&bytes);
+        entry.body = Body::File(asset.path.clone());
+        output.insert(format!("{ASSETS_DIR}/{}", asset.relative), entry)?;
+    }
+    Ok(SharedUrls {
+        stylesheet,
+        logo,
+        audio,
+    })
+}
+
+fn with_charset(mime: &str) -> String {
+    let texty = mime.starts_with("text/")
+        || mime == "application/javascript"
+        || mime == "application/json"
+        || mime == "image/svg+xml";
+    if texty {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
+    }
+}
+
+/// `logo.png` → `assets/logo.1a2b3c4d.png`, keeping the written extension when it fits the
+/// format and using the format's own otherwise (so a JPEG named `.png` is served as JPEG).
+fn add_media(media: &Media, output: &mut Output) -> Result<String> {
+    let (stem, ext) = match media.file_name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, ext.to_ascii_lowercase()),
+        _ => (media.file_name.as_str(), String::new()),
+    };
+    let ext = if media.format.extensions.contains(&ext.as_str()) {
+        ext
+    } else {
+        media.format.extensions[0].to_string()
+    };
+    let source = media.path.display().to_string();
+    let entry = Entry::bytes(media.bytes.clone(), media.format.mime, source);
+    let path = format!("{ASSETS_DIR}/{stem}.{}.{ext}", entry.fingerprint());
+    output.insert(path.clone(), entry)?;
+    Ok(path)
+}

@@ -1,0 +1,215 @@
+//! Load: read and check everything a build needs into a [`Site`]. Every user mistake is found
+//! here (or in the template rendering that follows), before anything is written.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, FileRef, SiteConfig};
+use crate::content::{self, Page};
+use crate::error::{Error, Result};
+use crate::media::{self, Format, MediaKind};
+use crate::text;
+use crate::theme::Theme;
+
+/// The directory holding Markdown pages.
+pub const CONTENT_DIR: &str = "content";
+/// The directory whose files are published under `assets/`.
+pub const ASSETS_DIR: &str = "assets";
+
+/// Everything a build needs, read and validated.
+#[derive(Debug)]
+pub struct Site {
+    /// The site root (the directory holding `site.toml`).
+    pub root: PathBuf,
+    /// `site.toml`.
+    pub config: SiteConfig,
+    /// `content/index.md`, the self-introduction on the profile page.
+    pub index: Option<Page>,
+    /// Every other page that is not a draft, in navigation order.
+    pub pages: Vec<Page>,
+    /// The compiled theme.
+    pub theme: Theme,
+    /// The logo, recognised as an image.
+    pub logo: Media,
+    /// The self-introduction, recognised as audio.
+    pub audio: Media,
+    /// Other files under `assets/`, published as they are.
+    pub assets: Vec<AssetFile>,
+}
+
+/// A logo or audio file, read and recognised.
+#[derive(Debug, Clone)]
+pub struct Media {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// What its bytes say it is.
+    pub format: &'static Format,
+    /// The file name as written, without directories (`logo.png`).
+    pub file_name: String,
+}
+
+/// A file under `assets/` other than the logo and audio.
+#[derive(Debug, Clone)]
+pub struct AssetFile {
+    /// Path relative to `assets/`, `/`-separated.
+    pub relative: String,
+    /// Where it is on disk.
+    pub path: PathBuf,
+}
+
+impl Site {
+    /// Reads `<root>/site.toml`, `content/`, `theme/` and the media, checking each.
+    pub fn load(root: &Path) -> Result<Site> {
+        let config = config::load(root)?;
+        let config_file = text::display_path(root, Path::new(config::CONFIG_FILE));
+        let logo = load_media(&config.profile.logo, "logo", MediaKind::Image, &config_file)?;
+        let audio = load_media(
+            &config.profile.audio,
+            "audio",
+            MediaKind::Audio,
+            &config_file,
+        )?;
+        let theme = Theme::load(root)?;
+        let (index, pages) = load_pages(root)?;
+        let assets = list_assets(root, &[&logo.path, &audio.path])?;
+        Ok(Site {
+            root: root.to_path_buf(),
+            config,
+            index,
+            pages,
+            theme,
+            logo,
+            audio,
+            assets,
+        })
+    }
+}
+
+fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) -> Result<Media> {
+    let (line, column) = file.position;
+    let at_key = |message: String| Error::in_file(config_file, message).at(line, column);
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(at_key(format!(
+                "{key} file `{}` not found (tried {})",
+                file.written,
+                file.path.display()
+            ))
+            .hint(
+                "check the spelling, or put the file there; paths are relative to the site root",
+            ));
+        }
+        Err(e) => {
+            return Err(at_key(format!(
+                "cannot read {key} file {}: {}",
+                file.path.display(),
+                crate::error::describe_io(&e)
+            )))
+        }
+    };
+    let (wanted, accepted) = match want {
+        MediaKind::Image => ("an image", "PNG, JPEG, GIF, WebP or SVG"),
+        MediaKind::Audio => ("audio", "MP3, Ogg/Opus, WAV, M4A/AAC or FLAC"),
+    };
+    let format = match media::detect(&bytes) {
+        Ok(format) if format.kind == want => format,
+        Ok(format) => {
+            return Err(at_key(format!(
+                "{key} `{}` is not {wanted}: it is {}",
+                file.written,
+                with_article(format.name)
+            ))
+            .hint(format!("use {accepted}")))
+        }
+        Err(looks_like) => {
+            return Err(at_key(format!(
+                "{key} `{}` is not {wanted}: it looks like {looks_like}",
+                file.written
+            ))
+            .hint(format!("use {accepted}")))
+        }
+    };
+    let file_name = file
+        .written
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.written)
+        .to_string();
+    Ok(Media {
+        path: file.path.clone(),
+        bytes,
+        format,
+        file_name,
+    })
+}
+
+fn with_article(name: &str) -> String {
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUaeiou".contains(c));
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}
+
+fn load_pages(root: &Path) -> Result<(Option<Page>, Vec<Page>)> {
+    let content_dir = root.join(CONTENT_DIR);
+    let mut index = None;
+    let mut pages = Vec::new();
+    for (relative, path) in content::list_sources(&content_dir)? {
+        let shown = text::display_path(root, &Path::new(CONTENT_DIR).join(&relative));
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&shown, &e))?;
+        let page = content::parse_page(&relative, &shown, &bytes)?;
+        if relative == "index.md" {
+            index = Some(page);
+        } else if !page.draft {
+            pages.push(page);
+        }
+    }
+    // Navigation order: weight, then title, then path so that equal titles stay deterministic.
+    pages.sort_by(|a, b| {
+        (a.weight, &a.title, &a.output_path).cmp(&(b.weight, &b.title, &b.output_path))
+    });
+    Ok((index, pages))
+}
+
+fn list_assets(root: &Path, skip: &[&Path]) -> Result<Vec<AssetFile>> {
+    let dir = root.join(ASSETS_DIR);
+    let mut assets = Vec::new();
+    if !dir.is_dir() {
+        return Ok(assets);
+    }
+    let skip: Vec<PathBuf> = skip
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let walker = walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !text::is_ignored_name(&e.file_name().to_string_lossy())
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| content::walk_error(&dir, &e))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        if std::fs::canonicalize(path).is_ok_and(|c| skip.contains(&c)) {
+            continue;
+        }
+        let relative = path.strip_prefix(&dir).unwrap_or(path);
+        let Some(relative) = relative.to_str() else {
+            return Err(
+                Error::in_file(path, "file name is not valid Unicode").hint("rename the file")
+            );
+        };
+        assets.push(AssetFile {
+            relative: text::portable_path(relative),
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(assets)
+}

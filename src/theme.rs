@@ -1,0 +1,222 @@
+//! The embedded default theme plus a site's overrides → a compiled [`Theme`].
+//!
+//! The defaults are the files in this repository's `theme/`, compiled into the binary, so a site
+//! without `theme/` builds; each file a site puts in its own `theme/` replaces the built-in file
+//! of the same name (and new `*.html` files can be included from the others).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+
+use crate::error::{Error, Result};
+use crate::text;
+
+/// The name of the theme directory at the site root.
+pub const THEME_DIR: &str = "theme";
+/// The stylesheet's file name inside the theme.
+pub const STYLESHEET: &str = "style.css";
+
+/// The built-in theme files, by name.
+pub const DEFAULT_FILES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../theme/base.html")),
+    ("profile.html", include_str!("../theme/profile.html")),
+    ("page.html", include_str!("../theme/page.html")),
+    ("404.html", include_str!("../theme/404.html")),
+    (STYLESHEET, include_str!("../theme/style.css")),
+];
+
+/// Templates compiled once, and the stylesheet.
+pub struct Theme {
+    /// The compiled templates, each under its file name.
+    pub tera: Tera,
+    /// The stylesheet's bytes.
+    pub stylesheet: String,
+    /// Where each template came from, for error messages.
+    origins: BTreeMap<String, PathBuf>,
+}
+
+impl std::fmt::Debug for Theme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Theme")
+            .field("templates", &self.origins.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Theme {
+    /// Loads the built-in theme with the site's `theme/` files laid over it.
+    pub fn load(root: &Path) -> Result<Theme> {
+        let mut files: BTreeMap<String, (String, PathBuf)> = DEFAULT_FILES
+            .iter()
+            .map(|(name, body)| {
+                let origin = PathBuf::from(format!("(built-in theme) {name}"));
+                (name.to_string(), (body.to_string(), origin))
+            })
+            .collect();
+        let dir = root.join(THEME_DIR);
+        if dir.is_dir() {
+            for (name, path) in list_theme_files(&dir)? {
+                let shown = text::display_path(root, &Path::new(THEME_DIR).join(&name));
+                if name != STYLESHEET && !name.ends_with(".html") {
+                    return Err(Error::in_file(&shown, "unexpected file in the theme")
+                        .hint("theme/ holds Tera templates (*.html) and style.css; put images and audio in assets/"));
+                }
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&shown, &e))?;
+                let body = text::decode(&shown, &bytes)?;
+                files.insert(name, (body, shown));
+            }
+        }
+        let (_, (stylesheet, _)) = files
+            .remove_entry(STYLESHEET)
+            .expect("the built-in theme has a stylesheet");
+        Theme::compile(files, stylesheet)
+    }
+
+    fn compile(files: BTreeMap<String, (String, PathBuf)>, stylesheet: String) -> Result<Theme> {
+        let origins: BTreeMap<String, PathBuf> = files
+            .iter()
+            .map(|(name, (_, origin))| (name.clone(), origin.clone()))
+            .collect();
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(escape_html);
+        let templates = files
+            .iter()
+            .map(|(name, (body, _))| (name.as_str(), body.as_str()));
+        if let Err(e) = tera.add_raw_templates(templates) {
+            return Err(tera_error(&e, &origins));
+        }
+        Ok(Theme {
+            tera,
+            stylesheet,
+            origins,
+        })
+    }
+
+    /// Renders template `name` with `context`, turning Tera's error chain into one line that
+    /// names the template file.
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String> {
+        self.tera
+            .render(name, context)
+            .map_err(|e| tera_error(&e, &self.origins))
+    }
+}
+
+/// Escapes text for HTML content and quoted attributes. Unlike Tera's default, `/` is left
+/// alone: it needs no escaping, and `https:&#x2F;&#x2F;` makes the page source hard to read for
+/// people who study it.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn list_theme_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !text::is_ignored_name(&e.file_name().to_string_lossy())
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| crate::content::walk_error(dir, &e))?;
+        if entry.file_type().is_file() {
+            let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            let name = text::portable_path(&relative.to_string_lossy());
+            files.push((name, entry.path().to_path_buf()));
+        }
+    }
+    Ok(files)
+}
+
+/// Flattens a Tera error and its causes into one message naming the template's file and line.
+fn tera_error(err: &tera::Error, origins: &BTreeMap<String, PathBuf>) -> Error {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = cause {
+        parts.push(e.to_string());
+        cause = e.source();
+    }
+    // Find which template is at fault: Tera quotes its name in the messages.
+    let template = origins
+        .keys()
+        .find(|name| parts.iter().any(|p| p.contains(&format!("'{name}'"))))
+        .cloned();
+    let file = template
+        .as_ref()
+        .and_then(|name| origins.get(name))
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from(THEME_DIR));
+
+    // Parse errors carry a pest report: " --> 3:5", a source excerpt, and "= expected ...".
+    let mut position = None;
+    let mut summary: Vec<String> = Vec::new();
+    for part in &parts {
+        for line in part.lines() {
+            let line = line.trim();
+            if let Some(at) = line.strip_prefix("--> ") {
+                let mut nums = at.split(':').filter_map(|n| n.trim().parse::<usize>().ok());
+                if let (Some(l), Some(c)) = (nums.next(), nums.next()) {
+                    position = Some((l, c));
+                }
+            } else if let Some(expected) = line.strip_prefix("= ") {
+                summary.push(expected.to_string());
+            } else if !line.is_empty()
+                && !line.starts_with('|')
+                && !line.chars().next().is_some_and(|c| c.is_ascii_digit())
+            {
+                summary.push(line.to_string());
+            }
+        }
+    }
+    summary.dedup();
+    let mut error = Error::in_file(file, format!("template error: {}", summary.join(": ")))
+        .hint("fix the template, or delete it from theme/ to use the built-in one");
+    error.position = position;
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(name: &str, body: &str) -> Result<Theme> {
+        let mut files: BTreeMap<String, (String, PathBuf)> = BTreeMap::new();
+        files.insert(
+            name.to_string(),
+            (body.to_string(), PathBuf::from(format!("theme/{name}"))),
+        );
+        Theme::compile(files, String::new())
+    }
+
+    #[test]
+    fn syntax_error_names_file_and_line() {
+        let err = compile("page.html", "<p>\n{{ title \n</p>").unwrap_err();
+        assert_eq!(err.file.as_deref(), Some(Path::new("theme/page.html")));
+        assert_eq!(err.position.map(|p| p.0), Some(3), "{err}");
+        assert!(err.message.starts_with("template error: "), "{err}");
+        assert!(!err.to_string().contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn render_error_keeps_the_cause_chain() {
+        let theme = compile("page.html", "{{ missing_variable }}").unwrap();
+        let err = theme
+            .render("page.html", &tera::Context::new())
+            .unwrap_err();
+        assert_eq!(err.file.as_deref(), Some(Path::new("theme/page.html")));
+        assert!(err.message.contains("missing_variable"), "{err}");
+    }
+}
