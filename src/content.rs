@@ -198,9 +198,48 @@ pub fn render_markdown(markdown: &str) -> (String, Option<String>) {
         i += 1;
     }
 
+    drop_soft_breaks_between_cjk(&mut events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     (html, first_heading.filter(|t| !t.is_empty()))
+}
+
+/// A line break inside a Chinese or Japanese paragraph is not a word break: browsers would show
+/// it as a stray space between two characters, so it is dropped there (as Pandoc's
+/// `east_asian_line_breaks` does).
+fn drop_soft_breaks_between_cjk(events: &mut Vec<Event>) {
+    let last_char = |e: &Event| match e {
+        Event::Text(t) => t.chars().next_back(),
+        _ => None,
+    };
+    let first_char = |e: &Event| match e {
+        Event::Text(t) => t.chars().next(),
+        _ => None,
+    };
+    let mut keep = vec![true; events.len()];
+    for i in 1..events.len().saturating_sub(1) {
+        if matches!(events[i], Event::SoftBreak)
+            && last_char(&events[i - 1]).is_some_and(is_wide)
+            && first_char(&events[i + 1]).is_some_and(is_wide)
+        {
+            keep[i] = false;
+        }
+    }
+    let mut flags = keep.into_iter();
+    events.retain(|_| flags.next().unwrap_or(true));
+}
+
+/// Han, kana, CJK punctuation and full-width forms: scripts written without spaces between
+/// words. (Hangul is written with spaces, so it is not included.)
+fn is_wide(c: char) -> bool {
+    matches!(c,
+        '\u{2E80}'..='\u{2FFF}'
+        | '\u{3000}'..='\u{30FF}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF00}'..='\u{FFEF}'
+        | '\u{20000}'..='\u{3FFFF}')
 }
 
 /// A URL fragment for a heading: lower case, words joined by `-`, CJK and other letters kept.
@@ -310,6 +349,12 @@ mod tests {
     fn title_falls_back_to_heading_then_file_name() {
         assert_eq!(page("# Hello\n\ntext").unwrap().title, "Hello");
         assert_eq!(page("text only").unwrap().title, "lab1");
+    }
+
+    #[test]
+    fn line_breaks_inside_chinese_text_add_no_space() {
+        let (html, _) = render_markdown("第一行，\n第二行 and\nEnglish\n中文");
+        assert_eq!(html, "<p>第一行，第二行 and\nEnglish\n中文</p>\n");
     }
 
     #[test]

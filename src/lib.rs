@@ -68,10 +68,7 @@ pub fn build(root: &Path, out: &Path) -> Result<BuildReport> {
     output::check_out_dir(root, out)?;
     let (_, output) = check(root)?;
     let bytes = output.write_atomically(out)?;
-    let pages = output
-        .iter()
-        .filter(|(path, _)| path.ends_with(".html"))
-        .count();
+    let pages = output.page_count();
     Ok(BuildReport {
         pages,
         assets: output.len() - pages,

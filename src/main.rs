@@ -66,11 +66,12 @@ fn run(command: Command) -> profile::Result<()> {
         }
         Command::Check { root } => {
             let (site, output) = profile::check(&root)?;
+            let pages = output.page_count();
             println!(
-                "OK: {} pages and {} files would be built for {}",
-                site.pages.len() + 2,
-                output.len(),
-                site.config.profile.name
+                "OK: {} ({pages} pages, {} assets) has no errors",
+                profile::text::display_path(&site.root, profile::config::CONFIG_FILE.as_ref())
+                    .display(),
+                output.len() - pages,
             );
         }
         Command::Init { dir, theme } => {

@@ -113,6 +113,11 @@ impl Output {
         self.entries.iter()
     }
 
+    /// How many HTML pages there are.
+    pub fn page_count(&self) -> usize {
+        self.entries.keys().filter(|p| p.ends_with(".html")).count()
+    }
+
     /// How many entries there are.
     pub fn len(&self) -> usize {
         self.entries.len()
