@@ -13,6 +13,7 @@ pub mod labels;
 pub mod media;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod text;
 pub mod theme;

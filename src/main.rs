@@ -28,6 +28,27 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Build, then serve the site on http://127.0.0.1:5000/ with an access log
+    Serve {
+        /// The site's directory, holding site.toml
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        root: PathBuf,
+        /// Where the build is also written [default: DIR/dist]
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The address to listen on; 0.0.0.0 serves every device on your network
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        host: String,
+        /// The port to listen on; 0 takes a free one
+        #[arg(long, short, value_name = "N", default_value_t = 5000)]
+        port: u16,
+        /// Open the page in the default browser
+        #[arg(long)]
+        open: bool,
+        /// No access log
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check site.toml, content, theme and media without writing anything
     Check {
         /// The site's directory, holding site.toml
@@ -64,6 +85,23 @@ fn run(command: Command) -> profile::Result<()> {
                 println!("{report}");
             }
         }
+        Command::Serve {
+            root,
+            out,
+            host,
+            port,
+            open,
+            quiet,
+        } => {
+            let mut config = profile::serve::ServeConfig::new(&root);
+            if let Some(out) = out {
+                config.out = out;
+            }
+            config.host = host;
+            config.port = port;
+            config.quiet = quiet;
+            serve(&config, open)?;
+        }
         Command::Check { root } => {
             let (site, output) = profile::check(&root)?;
             let pages = output.page_count();
@@ -82,5 +120,38 @@ fn run(command: Command) -> profile::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+fn serve(config: &profile::serve::ServeConfig, open: bool) -> profile::Result<()> {
+    let server = profile::serve::start(config)?;
+    let addr = server.addr();
+    println!("{}", server.report);
+    if addr.ip().is_unspecified() {
+        println!(
+            "Warning: serving every device on your network (--host {}); anyone there can open this page.",
+            config.host
+        );
+    }
+    let urls = profile::serve::local_urls(addr);
+    for url in &urls {
+        println!(" * Running on {url}");
+    }
+    println!("Press Ctrl-C to stop.");
+    if open {
+        if let Err(e) = opener::open_browser(&urls[0]) {
+            eprintln!(
+                "warning: could not open a browser ({e}); open {} yourself",
+                urls[0]
+            );
+        }
+    }
+    // Ctrl-C ends the process at once: every response is written whole or not at all from the
+    // client's point of view, and dist/ is only ever replaced by a rename.
+    let _ = ctrlc::set_handler(|| {
+        println!("\nStopped.");
+        std::process::exit(0);
+    });
+    server.wait();
     Ok(())
 }

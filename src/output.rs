@@ -35,6 +35,8 @@ pub struct Entry {
     pub hash: [u8; 32],
     /// What produced it (`content/about.md`, `assets/logo.png`), for collision messages.
     pub source: String,
+    /// Whether its name carries its content hash, so a cache may keep it forever.
+    pub immutable: bool,
 }
 
 /// Where an entry's bytes are.
@@ -54,6 +56,7 @@ impl Entry {
             body: Body::Bytes(bytes),
             mime: mime.into(),
             source: source.into(),
+            immutable: false,
         }
     }
 

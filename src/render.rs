@@ -185,11 +185,12 @@ fn nav_items<'a>(
 
 /// Adds the stylesheet, logo, audio and other assets; returns the fingerprinted paths.
 fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
-    let css = Entry::bytes(
+    let mut css = Entry::bytes(
         site.theme.stylesheet.clone().into_bytes(),
         CSS,
         "theme/style.css",
     );
+    css.immutable = true;
     let stylesheet = format!("{ASSETS_DIR}/style.{}.css", css.fingerprint());
     output.insert(stylesheet.clone(), css)?;
     let logo = add_media(&site.logo, output)?;
@@ -238,7 +239,8 @@ fn add_media(media: &Media, output: &mut Output) -> Result<String> {
         media.format.extensions[0].to_string()
     };
     let source = media.path.display().to_string();
-    let entry = Entry::bytes(media.bytes.clone(), media.format.mime, source);
+    let mut entry = Entry::bytes(media.bytes.clone(), media.format.mime, source);
+    entry.immutable = true;
     let path = format!("{ASSETS_DIR}/{stem}.{}.{ext}", entry.fingerprint());
     output.insert(path.clone(), entry)?;
     Ok(path)

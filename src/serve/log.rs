@@ -1,0 +1,74 @@
+//! The access log: one Common Log Format line per exchange, coloured by status on a terminal.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+/// Formats one Common Log Format line:
+/// `127.0.0.1 - - [23/Nov/2026:22:10:31 +0000] "GET / HTTP/1.1" 200 3144`.
+pub fn common_log_line(
+    client: Option<SocketAddr>,
+    when: SystemTime,
+    request_line: &str,
+    status: u16,
+    body_bytes: u64,
+) -> String {
+    let host = client.map_or_else(|| "-".to_string(), |a| a.ip().to_string());
+    // CLF writes "-" for an empty body.
+    let bytes = if body_bytes == 0 {
+        "-".to_string()
+    } else {
+        body_bytes.to_string()
+    };
+    let request_line = request_line.replace('"', "\\\"");
+    format!(
+        "{host} - - [{}] \"{request_line}\" {status} {bytes}",
+        clf_date(when)
+    )
+}
+
+/// `23/Nov/2026:22:10:31 +0000`, rearranged from the IMF-fixdate `httpdate` gives
+/// (`Mon, 23 Nov 2026 22:10:31 GMT`).
+fn clf_date(when: SystemTime) -> String {
+    let imf = httpdate::fmt_http_date(when);
+    let parts: Vec<&str> = imf.split(' ').collect();
+    match parts.as_slice() {
+        [_, day, month, year, time, _] => format!("{day}/{month}/{year}:{time} +0000"),
+        _ => imf,
+    }
+}
+
+/// Wraps `line` in the ANSI colour for `status`: green 2xx, cyan 3xx, yellow 4xx, red 5xx.
+pub fn colour(line: &str, status: u16) -> String {
+    let code = match status {
+        200..=299 => "32",
+        300..=399 => "36",
+        400..=499 => "33",
+        _ => "31",
+    };
+    format!("\x1b[{code}m{line}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn formats_common_log_format() {
+        let when = UNIX_EPOCH + Duration::from_secs(1_795_472_231);
+        let client = "127.0.0.1:50123".parse().ok();
+        let line = common_log_line(
+            client,
+            when,
+            "GET /assets/intro.4b1e0a2c.mp3 HTTP/1.1",
+            206,
+            65536,
+        );
+        assert_eq!(
+            line,
+            "127.0.0.1 - - [23/Nov/2026:22:17:11 +0000] \"GET /assets/intro.4b1e0a2c.mp3 HTTP/1.1\" 206 65536"
+        );
+        let line = common_log_line(client, when, "GET / HTTP/1.1", 304, 0);
+        assert!(line.ends_with("\" 304 -"));
+    }
+}

@@ -1,0 +1,368 @@
+//! `profile serve`: the preview server.
+//!
+//! tiny_http (patched: see `vendor/tiny_http/PATCHES.md`) accepts connections and parses request
+//! heads; everything on the way back is ours: [`respond`] decides the status and headers as a
+//! pure function, and the worker writes the exact bytes through `Request::into_writer`, so that
+//! `Content-Length`, `Connection`, ranges and 304s are right on the wire (upstream tiny_http
+//! drops a `Connection` header, sends big bodies chunked, and adds its own `Date`).
+
+pub mod http;
+pub mod log;
+pub mod resolve;
+pub mod respond;
+
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result};
+use crate::output::{Body, Output};
+
+use respond::{Reply, ReplyBody, RequestInfo};
+
+/// Bodies larger than this are streamed from a thread of their own, so a slow reader of a big
+/// file (a paused audio player) never holds one of the request workers.
+const STREAM_ON_OWN_THREAD: u64 = 1024 * 1024;
+/// Small bodies leave in the same write as the head: one packet instead of two.
+const COALESCE_LIMIT: usize = 64 * 1024;
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The site's directory, holding `site.toml`.
+    pub root: PathBuf,
+    /// Where the build is also written (the same `dist/` that `profile build` makes).
+    pub out: PathBuf,
+    /// The address to listen on (`127.0.0.1`, `0.0.0.0`, `::1`, `localhost`).
+    pub host: String,
+    /// The port; 0 takes a free one.
+    pub port: u16,
+    /// No access log.
+    pub quiet: bool,
+    /// Threads answering requests.
+    pub workers: usize,
+    /// Timeouts and caps on connections.
+    pub limits: tiny_http::ConnectionLimits,
+}
+
+impl ServeConfig {
+    /// The defaults of `profile serve` for the site at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> ServeConfig {
+        let root = root.into();
+        ServeConfig {
+            out: crate::text::display_path(&root, "dist".as_ref()),
+            root,
+            host: "127.0.0.1".into(),
+            port: 5000,
+            quiet: false,
+            workers: 8,
+            limits: tiny_http::ConnectionLimits::default(),
+        }
+    }
+}
+
+/// A built site as served: the output and the time it was built (every entry's
+/// `Last-Modified`).
+struct Snapshot {
+    output: Output,
+    built: SystemTime,
+}
+
+struct Shared {
+    current: RwLock<Arc<Snapshot>>,
+    quiet: bool,
+    colour: bool,
+}
+
+/// A server running in background threads.
+pub struct RunningServer {
+    addr: SocketAddr,
+    server: Arc<tiny_http::Server>,
+    workers: Vec<JoinHandle<()>>,
+    /// What the first build made, for the start-up message.
+    pub report: crate::BuildReport,
+}
+
+impl RunningServer {
+    /// The address it listens on (with the real port when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Blocks until the server stops (it does not, until the process ends).
+    pub fn wait(self) {
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+    }
+
+    /// Stops accepting requests and waits for the workers to finish what they are doing.
+    pub fn stop(self) {
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+        // Dropping the last `Server` closes the listening socket.
+    }
+}
+
+/// Builds the site, writes it to `config.out`, and starts serving it.
+pub fn start(config: &ServeConfig) -> Result<RunningServer> {
+    let started = std::time::Instant::now();
+    crate::output::check_out_dir(&config.root, &config.out)?;
+    let (_, output) = crate::check(&config.root)?;
+    let bytes = output.write_atomically(&config.out)?;
+    let pages = output.page_count();
+    let report = crate::BuildReport {
+        pages,
+        assets: output.len() - pages,
+        bytes,
+        elapsed: started.elapsed(),
+        out: config.out.clone(),
+    };
+
+    let listener = bind(&config.host, config.port)?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::new(format!("cannot listen: {}", crate::error::describe_io(&e))))?;
+    let server = tiny_http::Server::from_listener_with_limits(listener, None, config.limits)
+        .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
+    let server = Arc::new(server);
+
+    let shared = Arc::new(Shared {
+        current: RwLock::new(Arc::new(Snapshot {
+            output,
+            built: whole_seconds(SystemTime::now()),
+        })),
+        quiet: config.quiet,
+        colour: std::io::stderr().is_terminal(),
+    });
+    let workers = (0..config.workers.max(1))
+        .map(|_| {
+            let server = Arc::clone(&server);
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                // `recv` fails only when the server is being stopped.
+                while let Ok(request) = server.recv() {
+                    handle(request, &shared);
+                }
+            })
+        })
+        .collect();
+    Ok(RunningServer {
+        addr,
+        server,
+        workers,
+        report,
+    })
+}
+
+/// HTTP dates have whole seconds; a `Last-Modified` with a fraction would never equal the
+/// `If-Modified-Since` the browser sends back.
+fn whole_seconds(t: SystemTime) -> SystemTime {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// Binds `host:port`, with a message that says what to do when that fails.
+fn bind(host: &str, port: u16) -> Result<TcpListener> {
+    let shown = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
+        _ => format!("{host}:{port}"),
+    };
+    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => (host, port)
+            .to_socket_addrs()
+            .map(Iterator::collect)
+            .unwrap_or_default(),
+    };
+    if addrs.is_empty() {
+        return Err(Error::new(format!(
+            "cannot listen on {shown}: `{host}` is not an IP address or a known host name"
+        ))
+        .hint("use --host 127.0.0.1, or --host 0.0.0.0 to serve your network"));
+    }
+    let mut last = None;
+    for addr in &addrs {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    let err = last.unwrap_or_else(|| std::io::Error::other("no address"));
+    let next_port = port.checked_add(1).unwrap_or(5001);
+    let (why, hint) = match err.kind() {
+        std::io::ErrorKind::AddrInUse => (
+            "the address is already in use".to_string(),
+            format!("another server is running there; stop it or use --port {next_port}"),
+        ),
+        std::io::ErrorKind::PermissionDenied => (
+            "permission denied".to_string(),
+            "ports below 1024 need administrator rights; use --port 5000".to_string(),
+        ),
+        std::io::ErrorKind::AddrNotAvailable => (
+            "no network interface has this address".to_string(),
+            "use --host 127.0.0.1, or --host 0.0.0.0 to serve your network".to_string(),
+        ),
+        _ => (
+            crate::error::describe_io(&err),
+            format!("try --port {next_port}"),
+        ),
+    };
+    Err(Error::new(format!("cannot listen on {shown}: {why}")).hint(hint))
+}
+
+/// The URLs a person can open: the loopback one, and for a wildcard host one per network
+/// address of this machine.
+pub fn local_urls(addr: SocketAddr) -> Vec<String> {
+    let url = |ip: IpAddr| match ip {
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),
+        IpAddr::V4(ip) => format!("http://{ip}:{}/", addr.port()),
+    };
+    if !addr.ip().is_unspecified() {
+        return vec![url(addr.ip())];
+    }
+    let mut urls = vec![url(IpAddr::V4(Ipv4Addr::LOCALHOST))];
+    if let Ok(interfaces) = if_addrs::get_if_addrs() {
+        let mut ips: Vec<IpAddr> = interfaces
+            .iter()
+            .map(|i| i.ip())
+            .filter(|ip| !ip.is_loopback() && (ip.is_ipv4() || addr.is_ipv6()))
+            .filter(|ip| !matches!(ip, IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80))
+            .collect();
+        ips.sort();
+        ips.dedup();
+        urls.extend(ips.into_iter().map(url));
+    }
+    urls
+}
+
+fn handle(request: tiny_http::Request, shared: &Shared) {
+    let snapshot = match shared.current.read() {
+        Ok(current) => Arc::clone(&current),
+        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+    };
+    let method = request.method().as_str().to_string();
+    let target = request.url().to_string();
+    let version = (request.http_version().0, request.http_version().1);
+    let header_pairs: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+        .collect();
+    let headers: Vec<(&str, &str)> = header_pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let info = RequestInfo {
+        method: &method,
+        target: &target,
+        version,
+        headers: &headers,
+    };
+    let now = SystemTime::now();
+    let reply = respond::respond(&info, &snapshot.output, snapshot.built, now);
+    let head = respond::head_bytes(&reply, version);
+    let exchange = Exchange {
+        client: request.remote_addr().copied(),
+        when: now,
+        request_line: format!("{method} {target} HTTP/{}.{}", version.0, version.1),
+        quiet: shared.quiet,
+        colour: shared.colour,
+    };
+    let writer = request.into_writer();
+    if reply.body_len() > STREAM_ON_OWN_THREAD {
+        thread::spawn(move || {
+            let sent = write_reply(writer, head, &reply, &snapshot.output).is_ok();
+            exchange.log(&reply, sent);
+        });
+    } else {
+        let sent = write_reply(writer, head, &reply, &snapshot.output).is_ok();
+        exchange.log(&reply, sent);
+    }
+}
+
+/// What the access log says about one exchange.
+struct Exchange {
+    client: Option<SocketAddr>,
+    when: SystemTime,
+    request_line: String,
+    quiet: bool,
+    colour: bool,
+}
+
+impl Exchange {
+    fn log(&self, reply: &Reply, sent: bool) {
+        if self.quiet {
+            return;
+        }
+        let bytes = if sent { reply.body_len() } else { 0 };
+        let line = log::common_log_line(
+            self.client,
+            self.when,
+            &self.request_line,
+            reply.status,
+            bytes,
+        );
+        if self.colour {
+            eprintln!("{}", log::colour(&line, reply.status));
+        } else {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// Writes the head and body of `reply`, in one write when the body is small.
+fn write_reply(
+    mut writer: Box<dyn Write + Send>,
+    mut head: Vec<u8>,
+    reply: &Reply,
+    output: &Output,
+) -> std::io::Result<()> {
+    match &reply.body {
+        ReplyBody::Empty => writer.write_all(&head)?,
+        ReplyBody::Owned(bytes) => {
+            head.extend_from_slice(bytes);
+            writer.write_all(&head)?;
+        }
+        ReplyBody::Entry { key, start, len } => {
+            let entry = output
+                .get(key)
+                .ok_or_else(|| std::io::Error::other("entry vanished"))?;
+            match &entry.body {
+                Body::Bytes(bytes) => {
+                    let start = usize::try_from(*start).map_err(std::io::Error::other)?;
+                    let end = start + usize::try_from(*len).map_err(std::io::Error::other)?;
+                    let body = bytes
+                        .get(start..end)
+                        .ok_or_else(|| std::io::Error::other("range outside the entry"))?;
+                    if body.len() <= COALESCE_LIMIT {
+                        head.extend_from_slice(body);
+                        writer.write_all(&head)?;
+                    } else {
+                        writer.write_all(&head)?;
+                        writer.write_all(body)?;
+                    }
+                }
+                Body::File(path) => {
+                    let mut file = std::fs::File::open(path)?;
+                    file.seek(SeekFrom::Start(*start))?;
+                    writer.write_all(&head)?;
+                    let copied = std::io::copy(&mut file.take(*len), &mut writer)?;
+                    if copied != *len {
+                        // The file shrank under us: the promised Content-Length cannot be kept,
+                        // and the error drops the connection so the client sees a short read.
+                        return Err(std::io::Error::other("file shrank while being sent"));
+                    }
+                }
+            }
+        }
+    }
+    writer.flush()
+}

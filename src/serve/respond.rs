@@ -1,0 +1,469 @@
+//! One request in, one [`Reply`] out: the HTTP semantics of the preview server as a pure
+//! function of the request, the current [`Output`] and the clock, so that every status code and
+//! header can be tested without a socket.
+
+use std::time::SystemTime;
+
+use crate::output::Output;
+
+use super::http::{self, Conditionals, Precondition, RangeOutcome, Validators};
+use super::resolve::{self, Resolution};
+
+/// The `Server` header.
+pub const SERVER: &str = concat!("profile/", env!("CARGO_PKG_VERSION"));
+
+/// HTML pages and other unfingerprinted files: the browser keeps them but asks each time
+/// (a cheap 304 when nothing changed), so an edit always shows.
+pub const REVALIDATE: &str = "no-cache";
+/// Fingerprinted files change name when they change content, so they may be kept for a year.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// What the server needs to know about a request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestInfo<'a> {
+    /// `GET`, `HEAD`, ...
+    pub method: &'a str,
+    /// The request-target as sent (`/assets/logo.1a2b3c4d.svg?x`).
+    pub target: &'a str,
+    /// `(1, 1)` for HTTP/1.1.
+    pub version: (u8, u8),
+    /// The request headers, in order.
+    pub headers: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> RequestInfo<'a> {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+
+    /// Whether the connection ends after this exchange (RFC 9112 §9.3).
+    pub fn wants_close(&self) -> bool {
+        let connection = self.header("Connection").unwrap_or("").to_ascii_lowercase();
+        let has = |token: &str| connection.split(',').any(|t| t.trim() == token);
+        has("close") || (self.version < (1, 1) && !has("keep-alive"))
+    }
+}
+
+/// Where a reply's body comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyBody {
+    /// No body (HEAD, 304, redirects...).
+    Empty,
+    /// Bytes made for this reply (error pages, the 404 page with a `<base>`).
+    Owned(Vec<u8>),
+    /// `len` bytes of the output entry `key` starting at `start`.
+    Entry {
+        /// The output path.
+        key: String,
+        /// First byte.
+        start: u64,
+        /// Number of bytes.
+        len: u64,
+    },
+}
+
+/// A response, ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Header fields in the order they are sent; each name at most once.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: ReplyBody,
+}
+
+impl Reply {
+    /// The value of header `name`, if set.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The number of body bytes that go on the wire.
+    pub fn body_len(&self) -> u64 {
+        match &self.body {
+            ReplyBody::Empty => 0,
+            ReplyBody::Owned(b) => b.len() as u64,
+            ReplyBody::Entry { len, .. } => *len,
+        }
+    }
+}
+
+/// The reason phrase for a status code, as RFC 9110 spells it.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        412 => "Precondition Failed",
+        416 => "Range Not Satisfiable",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// Formats the status line and header block of `reply`.
+pub fn head_bytes(reply: &Reply, version: (u8, u8)) -> Vec<u8> {
+    let mut head = Vec::with_capacity(256);
+    // Answer HTTP/1.0 clients in kind; everything else gets 1.1 (RFC 9110 §6.2).
+    let minor = if version == (1, 0) { 0 } else { 1 };
+    head.extend_from_slice(
+        format!(
+            "HTTP/1.{minor} {} {}\r\n",
+            reply.status,
+            reason(reply.status)
+        )
+        .as_bytes(),
+    );
+    for (name, value) in &reply.headers {
+        head.extend_from_slice(name.as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    head
+}
+
+/// Decides the reply to `request` from the site in `output`, built at `built` (the
+/// `Last-Modified` of every entry), at time `now`.
+pub fn respond(
+    request: &RequestInfo,
+    output: &Output,
+    built: SystemTime,
+    now: SystemTime,
+) -> Reply {
+    let mut reply = match request.method {
+        "GET" | "HEAD" => respond_to_get(request, output, built),
+        _ => {
+            let mut reply = text_reply(405, "405 Method Not Allowed: this server only reads.\n");
+            reply.headers.push(("Allow", "GET, HEAD".into()));
+            reply
+        }
+    };
+    // The fields every response carries come first, as most servers send them.
+    let mut headers = vec![("Date", http::http_date(now)), ("Server", SERVER.into())];
+    headers.append(&mut reply.headers);
+    if request.wants_close() {
+        headers.push(("Connection", "close".into()));
+    } else if request.version < (1, 1) {
+        headers.push(("Connection", "keep-alive".into()));
+    }
+    reply.headers = headers;
+    if request.method == "HEAD" {
+        reply.body = ReplyBody::Empty;
+    }
+    reply
+}
+
+fn respond_to_get(request: &RequestInfo, output: &Output, built: SystemTime) -> Reply {
+    let key = match resolve::resolve(request.target, |key| output.get(key).is_some()) {
+        Resolution::Found(key) => key,
+        Resolution::Redirect(location) => {
+            let mut reply = text_reply(301, "");
+            reply.headers.push(("Location", location));
+            return reply;
+        }
+        Resolution::NotFound => return not_found(request.target, output),
+        Resolution::BadRequest => return text_reply(400, "400 Bad Request\n"),
+    };
+    let Some(entry) = output.get(&key) else {
+        return not_found(request.target, output);
+    };
+    let Ok(len) = entry.len() else {
+        // The source file vanished since the build (it is being edited): as good as missing.
+        return not_found(request.target, output);
+    };
+
+    let etag = http::etag_from_hash(&entry.hash);
+    let validators = Validators {
+        etag: &etag,
+        last_modified: built,
+    };
+    let cache_control = if entry.immutable {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(10);
+    let conditionals = Conditionals {
+        if_match: request.header("If-Match"),
+        if_unmodified_since: request.header("If-Unmodified-Since"),
+        if_none_match: request.header("If-None-Match"),
+        if_modified_since: request.header("If-Modified-Since"),
+    };
+    match http::evaluate_preconditions(&conditionals, &validators) {
+        Precondition::Proceed => {}
+        Precondition::NotModified => {
+            // RFC 9110 §15.4.5: the fields a 200 would have sent that describe caching.
+            headers.push(("Cache-Control", cache_control.into()));
+            headers.push(("ETag", etag.clone()));
+            headers.push(("Last-Modified", http::http_date(built)));
+            return Reply {
+                status: 304,
+                headers,
+                body: ReplyBody::Empty,
+            };
+        }
+        Precondition::Failed => return text_reply(412, "412 Precondition Failed\n"),
+    }
+
+    headers.push(("Content-Type", entry.mime.clone()));
+    headers.push(("Cache-Control", cache_control.into()));
+    headers.push(("ETag", etag.clone()));
+    headers.push(("Last-Modified", http::http_date(built)));
+    headers.push(("Accept-Ranges", "bytes".into()));
+    headers.push(("X-Content-Type-Options", "nosniff".into()));
+
+    // Range is defined for GET only (RFC 9110 §14.2): a HEAD gets the headers of the 200.
+    let range = if request.method == "GET"
+        && http::if_range_allows(request.header("If-Range"), &validators)
+    {
+        http::evaluate_range(request.header("Range"), len)
+    } else {
+        RangeOutcome::Full
+    };
+    let (status, start, body_len) = match range {
+        RangeOutcome::Full => (200, 0, len),
+        RangeOutcome::Partial(range) => {
+            headers.push(("Content-Range", range.content_range(len)));
+            (206, range.start, range.len())
+        }
+        RangeOutcome::NotSatisfiable => {
+            let mut reply = text_reply(416, "");
+            reply
+                .headers
+                .push(("Content-Range", format!("bytes */{len}")));
+            return reply;
+        }
+    };
+    headers.push(("Content-Length", body_len.to_string()));
+    Reply {
+        status,
+        headers,
+        body: ReplyBody::Entry {
+            key,
+            start,
+            len: body_len,
+        },
+    }
+}
+
+/// A reply with a short plain-text body (or none).
+fn text_reply(status: u16, text: &str) -> Reply {
+    let mut headers = Vec::with_capacity(4);
+    if !text.is_empty() {
+        headers.push(("Content-Type", "text/plain; charset=utf-8".to_string()));
+    }
+    headers.push(("Cache-Control", REVALIDATE.to_string()));
+    headers.push(("Content-Length", text.len().to_string()));
+    Reply {
+        status,
+        headers,
+        body: ReplyBody::Owned(text.as_bytes().to_vec()),
+    }
+}
+
+/// The site's own 404 page. It is served at any depth, so a `<base>` pointing back to the site
+/// root is added (here, not in `dist/`) for its one relative link to work.
+fn not_found(target: &str, output: &Output) -> Reply {
+    let page = output.get("404.html").and_then(|entry| match &entry.body {
+        crate::output::Body::Bytes(bytes) => Some(bytes.as_slice()),
+        crate::output::Body::File(_) => None,
+    });
+    let Some(page) = page else {
+        return text_reply(404, "404 Not Found\n");
+    };
+    let path = target.split(['?', '#']).next().unwrap_or("");
+    let depth = path.matches('/').count().saturating_sub(1);
+    let body = match (depth, find(page, b"<head>")) {
+        (1.., Some(at)) => {
+            let base = format!("<base href=\"{}\">", "../".repeat(depth));
+            let at = at + b"<head>".len();
+            [&page[..at], base.as_bytes(), &page[at..]].concat()
+        }
+        _ => page.to_vec(),
+    };
+    Reply {
+        status: 404,
+        headers: vec![
+            ("Content-Type", "text/html; charset=utf-8".into()),
+            ("Cache-Control", REVALIDATE.into()),
+            ("X-Content-Type-Options", "nosniff".into()),
+            ("Content-Length", body.len().to_string()),
+        ],
+        body: ReplyBody::Owned(body),
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Entry;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn site() -> Output {
+        let mut out = Output::default();
+        let page = |s: &str| Entry::bytes(s.as_bytes().to_vec(), "text/html; charset=utf-8", "t");
+        out.insert("index.html".into(), page("<p>home</p>"))
+            .unwrap();
+        out.insert("about/index.html".into(), page("<p>about</p>"))
+            .unwrap();
+        out.insert(
+            "404.html".into(),
+            page("<html><head><title>404</title></head></html>"),
+        )
+        .unwrap();
+        let mut logo = Entry::bytes(vec![7; 1000], "image/png", "logo");
+        logo.immutable = true;
+        out.insert("assets/logo.1a2b3c4d.png".into(), logo).unwrap();
+        out
+    }
+
+    const BUILT: Duration = Duration::from_secs(1_700_000_000);
+
+    fn get(target: &str, headers: &[(&str, &str)]) -> Reply {
+        let request = RequestInfo {
+            method: "GET",
+            target,
+            version: (1, 1),
+            headers,
+        };
+        respond(&request, &site(), UNIX_EPOCH + BUILT, UNIX_EPOCH + BUILT)
+    }
+
+    #[test]
+    fn full_get_has_every_header_once() {
+        let reply = get("/", &[]);
+        assert_eq!(reply.status, 200);
+        let names: Vec<_> = reply.headers.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            [
+                "Date",
+                "Server",
+                "Content-Type",
+                "Cache-Control",
+                "ETag",
+                "Last-Modified",
+                "Accept-Ranges",
+                "X-Content-Type-Options",
+                "Content-Length"
+            ]
+        );
+        assert_eq!(reply.header("Cache-Control"), Some("no-cache"));
+        assert_eq!(reply.header("Content-Length"), Some("11"));
+        let logo = get("/assets/logo.1a2b3c4d.png", &[]);
+        assert_eq!(logo.header("Cache-Control"), Some(IMMUTABLE));
+    }
+
+    #[test]
+    fn revisit_with_etag_is_304_without_body() {
+        let first = get("/assets/logo.1a2b3c4d.png", &[]);
+        let etag = first.header("ETag").unwrap().to_string();
+        let again = get("/assets/logo.1a2b3c4d.png", &[("If-None-Match", &etag)]);
+        assert_eq!(again.status, 304);
+        assert_eq!(again.body, ReplyBody::Empty);
+        assert_eq!(again.header("ETag"), Some(etag.as_str()));
+        assert_eq!(again.header("Content-Length"), None);
+    }
+
+    #[test]
+    fn ranges() {
+        let partial = get("/assets/logo.1a2b3c4d.png", &[("Range", "bytes=0-99")]);
+        assert_eq!(partial.status, 206);
+        assert_eq!(partial.header("Content-Range"), Some("bytes 0-99/1000"));
+        assert_eq!(partial.header("Content-Length"), Some("100"));
+        let past = get("/assets/logo.1a2b3c4d.png", &[("Range", "bytes=5000-")]);
+        assert_eq!(past.status, 416);
+        assert_eq!(past.header("Content-Range"), Some("bytes */1000"));
+        let stale = get(
+            "/assets/logo.1a2b3c4d.png",
+            &[("Range", "bytes=0-9"), ("If-Range", "\"stale\"")],
+        );
+        assert_eq!(stale.status, 200);
+    }
+
+    #[test]
+    fn head_method_redirect_and_404() {
+        let request = RequestInfo {
+            method: "HEAD",
+            target: "/",
+            version: (1, 1),
+            headers: &[],
+        };
+        let head = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH);
+        assert_eq!(head.body, ReplyBody::Empty);
+        assert_eq!(head.header("Content-Length"), Some("11"));
+        let ranged_head = RequestInfo {
+            headers: &[("Range", "bytes=0-1")],
+            ..request
+        };
+        assert_eq!(
+            respond(&ranged_head, &site(), UNIX_EPOCH, UNIX_EPOCH).status,
+            200
+        );
+
+        let post = RequestInfo {
+            method: "POST",
+            ..request
+        };
+        let reply = respond(&post, &site(), UNIX_EPOCH, UNIX_EPOCH);
+        assert_eq!(reply.status, 405);
+        assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
+
+        let redirect = get("/about?x=1", &[]);
+        assert_eq!(redirect.status, 301);
+        assert_eq!(redirect.header("Location"), Some("/about/?x=1"));
+
+        let missing = get("/a/b/missing", &[]);
+        assert_eq!(missing.status, 404);
+        let ReplyBody::Owned(body) = &missing.body else {
+            panic!("404 has a body")
+        };
+        let body = String::from_utf8_lossy(body);
+        assert!(body.contains("<head><base href=\"../../\">"), "{body}");
+        assert_eq!(
+            get("/missing", &[]).header("Content-Type"),
+            Some("text/html; charset=utf-8")
+        );
+    }
+
+    #[test]
+    fn connection_close_is_echoed() {
+        let reply = get("/", &[("Connection", "close")]);
+        assert_eq!(reply.header("Connection"), Some("close"));
+        let request = RequestInfo {
+            method: "GET",
+            target: "/",
+            version: (1, 0),
+            headers: &[],
+        };
+        assert!(request.wants_close());
+    }
+
+    #[test]
+    fn head_block_is_well_formed() {
+        let reply = get("/missing", &[]);
+        let head = String::from_utf8(head_bytes(&reply, (1, 1))).unwrap();
+        assert!(head.starts_with("HTTP/1.1 404 Not Found\r\nDate: "));
+        assert!(head.ends_with("\r\n\r\n"));
+    }
+}
