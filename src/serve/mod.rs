@@ -23,6 +23,9 @@ use crate::output::{Body, Output};
 
 use respond::{Reply, ReplyBody, RequestInfo};
 
+/// Timeouts and caps on client connections (from the patched tiny_http).
+pub use tiny_http::ConnectionLimits;
+
 /// Bodies larger than this are streamed from a thread of their own, so a slow reader of a big
 /// file (a paused audio player) never holds one of the request workers.
 const STREAM_ON_OWN_THREAD: u64 = 1024 * 1024;
@@ -45,7 +48,7 @@ pub struct ServeConfig {
     /// Threads answering requests.
     pub workers: usize,
     /// Timeouts and caps on connections.
-    pub limits: tiny_http::ConnectionLimits,
+    pub limits: ConnectionLimits,
 }
 
 impl ServeConfig {
@@ -59,7 +62,7 @@ impl ServeConfig {
             port: 5000,
             quiet: false,
             workers: 8,
-            limits: tiny_http::ConnectionLimits::default(),
+            limits: ConnectionLimits::default(),
         }
     }
 }
