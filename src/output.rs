@@ -60,6 +60,22 @@ impl Entry {
         }
     }
 
+    /// An entry copied from the file at `path`, whose SHA-256 is `hash`.
+    pub fn file(
+        path: PathBuf,
+        hash: [u8; 32],
+        mime: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Entry {
+        Entry {
+            hash,
+            body: Body::File(path),
+            mime: mime.into(),
+            source: source.into(),
+            immutable: false,
+        }
+    }
+
     /// The first 8 hex digits of the hash, for fingerprinted file names.
     pub fn fingerprint(&self) -> String {
         hex(&self.hash[..4])
@@ -82,6 +98,25 @@ impl Entry {
 /// SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
+}
+
+/// SHA-256 and length of a file, read in chunks so that a large recording is never held in
+/// memory whole.
+pub fn hash_file(path: &Path) -> std::io::Result<([u8; 32], u64)> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 256 * 1024];
+    let mut len = 0;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        len += n as u64;
+    }
+    Ok((hasher.finalize().into(), len))
 }
 
 /// Lower-case hex of `bytes`.

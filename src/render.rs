@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::content::Page;
 use crate::error::Result;
 use crate::labels::{self, Labels};
-use crate::output::{Body, Entry, Output};
+use crate::output::{Entry, Output};
 use crate::site::{Media, Site, ASSETS_DIR};
 use crate::text::encode_url_path;
 
@@ -196,16 +196,14 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
     let logo = add_media(&site.logo, output)?;
     let audio = add_media(&site.audio, output)?;
     for asset in &site.assets {
-        let bytes =
-            std::fs::read(&asset.path).map_err(|e| crate::error::Error::io(&asset.path, &e))?;
+        let (hash, _) = crate::output::hash_file(&asset.path)
+            .map_err(|e| crate::error::Error::io(&asset.path, &e))?;
         let mime = mime_guess::from_path(&asset.relative)
             .first_raw()
             .unwrap_or("application/octet-stream");
-        let mime = with_charset(mime);
-        let mut entry = Entry::bytes(Vec::new(), mime, format!("{ASSETS_DIR}/{}", asset.relative));
-        entry.hash = crate::output::sha256(&bytes);
-        entry.body = Body::File(asset.path.clone());
-        output.insert(format!("{ASSETS_DIR}/{}", asset.relative), entry)?;
+        let path = format!("{ASSETS_DIR}/{}", asset.relative);
+        let entry = Entry::file(asset.path.clone(), hash, with_charset(mime), path.clone());
+        output.insert(path, entry)?;
     }
     Ok(SharedUrls {
         stylesheet,
@@ -239,7 +237,10 @@ fn add_media(media: &Media, output: &mut Output) -> Result<String> {
         media.format.extensions[0].to_string()
     };
     let source = media.path.display().to_string();
-    let mut entry = Entry::bytes(media.bytes.clone(), media.format.mime, source);
+    let mut entry = match &media.bytes {
+        Some(bytes) => Entry::bytes(bytes.clone(), media.format.mime, source),
+        None => Entry::file(media.path.clone(), media.hash, media.format.mime, source),
+    };
     entry.immutable = true;
     let path = format!("{ASSETS_DIR}/{stem}.{}.{ext}", entry.fingerprint());
     output.insert(path.clone(), entry)?;

@@ -36,13 +36,18 @@ pub struct Site {
     pub assets: Vec<AssetFile>,
 }
 
+/// Media up to this size are kept in memory; larger ones are streamed from disk when served.
+pub const IN_MEMORY_LIMIT: u64 = 1024 * 1024;
+
 /// A logo or audio file, read and recognised.
 #[derive(Debug, Clone)]
 pub struct Media {
     /// Where it is on disk.
     pub path: PathBuf,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
+    /// Its bytes, when it is small enough to keep ([`IN_MEMORY_LIMIT`]).
+    pub bytes: Option<Vec<u8>>,
+    /// SHA-256 of its content.
+    pub hash: [u8; 32],
     /// What its bytes say it is.
     pub format: &'static Format,
     /// The file name as written, without directories (`logo.png`).
@@ -89,31 +94,35 @@ impl Site {
 fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) -> Result<Media> {
     let (line, column) = file.position;
     let at_key = |message: String| Error::in_file(config_file, message).at(line, column);
-    let bytes = match std::fs::read(&file.path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(at_key(format!(
+    let not_readable = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            at_key(format!(
                 "{key} file `{}` not found (tried {})",
                 file.written,
                 file.path.display()
             ))
-            .hint(
-                "check the spelling, or put the file there; paths are relative to the site root",
-            ));
-        }
-        Err(e) => {
-            return Err(at_key(format!(
+            .hint("check the spelling, or put the file there; paths are relative to the site root")
+        } else {
+            at_key(format!(
                 "cannot read {key} file {}: {}",
                 file.path.display(),
                 crate::error::describe_io(&e)
-            )))
+            ))
         }
+    };
+    // The format is in the first bytes; the hash needs them all, but never all at once.
+    let head = read_head(&file.path, 64 * 1024).map_err(not_readable)?;
+    let (hash, len) = crate::output::hash_file(&file.path).map_err(not_readable)?;
+    let bytes = if len <= IN_MEMORY_LIMIT {
+        Some(std::fs::read(&file.path).map_err(not_readable)?)
+    } else {
+        None
     };
     let (wanted, accepted) = match want {
         MediaKind::Image => ("an image", "PNG, JPEG, GIF, WebP or SVG"),
         MediaKind::Audio => ("audio", "MP3, Ogg/Opus, WAV, M4A/AAC or FLAC"),
     };
-    let format = match media::detect(&bytes) {
+    let format = match media::detect(&head) {
         Ok(format) if format.kind == want => format,
         Ok(format) => {
             return Err(at_key(format!(
@@ -140,9 +149,20 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
     Ok(Media {
         path: file.path.clone(),
         bytes,
+        hash,
         format,
         file_name,
     })
+}
+
+/// Up to `limit` bytes from the start of the file at `path`.
+fn read_head(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut head)?;
+    Ok(head)
 }
 
 fn with_article(name: &str) -> String {
