@@ -44,7 +44,13 @@ const FRONT_MATTER_KEYS: &[&str] = &["title", "description", "weight", "draft"];
 
 /// Parses one Markdown file. `source` is its path relative to `content/`; `shown` is how to name
 /// it in errors.
-pub fn parse_page(source: &str, shown: &Path, bytes: &[u8]) -> Result<Page> {
+/// `reserved_ids` are the element ids the theme already uses (`main`...), which headings avoid.
+pub fn parse_page(
+    source: &str,
+    shown: &Path,
+    bytes: &[u8],
+    reserved_ids: &HashSet<String>,
+) -> Result<Page> {
     let text = text::decode(shown, bytes)?;
     if text.trim().is_empty() {
         return Err(
@@ -58,7 +64,7 @@ pub fn parse_page(source: &str, shown: &Path, bytes: &[u8]) -> Result<Page> {
             toml::from_str(toml_text).map_err(|e| front_matter_error(&e, toml_text, shown))?
         }
     };
-    let (html, first_heading) = render_markdown(body);
+    let (html, first_heading) = render_markdown(body, reserved_ids);
     let output_path = output_path_for(source);
     let title = non_empty(front.title)
         .or(first_heading)
@@ -159,8 +165,8 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 /// Renders Markdown (tables, footnotes, strikethrough, task lists, heading ids) to HTML and
-/// returns the text of the first heading.
-pub fn render_markdown(markdown: &str) -> (String, Option<String>) {
+/// returns the text of the first heading. Heading ids never repeat each other or `reserved_ids`.
+pub fn render_markdown(markdown: &str, reserved_ids: &HashSet<String>) -> (String, Option<String>) {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -169,7 +175,7 @@ pub fn render_markdown(markdown: &str) -> (String, Option<String>) {
     let mut events: Vec<Event> = Parser::new_ext(markdown, options).collect();
 
     // Give every heading an id (unless written with {#id}) so it can be linked to.
-    let mut used: HashSet<String> = HashSet::new();
+    let mut used: HashSet<String> = reserved_ids.clone();
     let mut first_heading = None;
     let mut i = 0;
     while i < events.len() {
@@ -325,6 +331,7 @@ mod tests {
             "notes/lab1.md",
             Path::new("content/notes/lab1.md"),
             src.as_bytes(),
+            &HashSet::new(),
         )
     }
 
@@ -353,13 +360,15 @@ mod tests {
 
     #[test]
     fn line_breaks_inside_chinese_text_add_no_space() {
-        let (html, _) = render_markdown("第一行，\n第二行 and\nEnglish\n中文");
+        let (html, _) = render_markdown("第一行，\n第二行 and\nEnglish\n中文", &HashSet::new());
         assert_eq!(html, "<p>第一行，第二行 and\nEnglish\n中文</p>\n");
     }
 
     #[test]
     fn heading_ids_are_unique() {
-        let (html, _) = render_markdown("## A\n## A\n## B {#custom}\n## !!!\n");
+        let reserved = HashSet::from(["main".to_string()]);
+        let (html, _) = render_markdown("## Main\n## A\n## A\n## B {#custom}\n## !!!\n", &reserved);
+        assert!(html.contains("id=\"main-1\""), "{html}");
         assert!(html.contains("id=\"a\""));
         assert!(html.contains("id=\"a-1\""));
         assert!(html.contains("id=\"custom\""));

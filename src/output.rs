@@ -244,6 +244,15 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
         fs::remove_dir(out).map_err(|e| Error::io(out, &e))?;
         return fs::rename(staging, out).map_err(|e| Error::io(out, &e));
     }
+    // Checked again here, at the moment of replacing, and not only before the build: a path
+    // like `missing/../mine` names no directory until the build creates `missing/`.
+    if !is_ours(out) {
+        return Err(Error::in_file(
+            out,
+            format!("refusing to replace this directory: profile did not create it (it has no {MARKER} file)"),
+        )
+        .hint("choose another directory with --out, or move its files away first"));
+    }
     // Two renames: the old tree steps aside, the new one steps in. If the second fails, the old
     // one steps back, so `out` is never left half-written.
     let retired = parent.join(format!(".{name}.old-{}", std::process::id()));

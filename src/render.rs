@@ -84,14 +84,18 @@ pub fn render(site: &Site) -> Result<Output> {
     let labels = labels::for_lang(site.config.lang);
     let profile = profile_context(site, labels);
     let intro = site.index.as_ref();
-    let render_page = |template: &str, output_path: &str, title: &str, content: &str| {
+    let render_page = |template: &str,
+                       output_path: &str,
+                       title: &str,
+                       description: Option<&str>,
+                       content: &str| {
         let root = "../".repeat(output_path.matches('/').count());
         let url = |path: &str| format!("{root}{}", encode_url_path(path));
         let context = Context {
             lang: site.config.lang.tag(),
             title,
             site_title: &site.config.title,
-            description: &site.config.description,
+            description: description.unwrap_or(&site.config.description),
             home_url: url("index.html"),
             stylesheet_url: url(&shared.stylesheet),
             logo: MediaContext {
@@ -118,6 +122,7 @@ pub fn render(site: &Site) -> Result<Output> {
         "profile.html",
         "index.html",
         &site.config.title,
+        None,
         intro.map_or("", |p| p.html.as_str()),
     )?;
     output.insert(
@@ -126,12 +131,18 @@ pub fn render(site: &Site) -> Result<Output> {
     )?;
 
     for page in &site.pages {
-        let html = render_page("page.html", &page.output_path, &page.title, &page.html)?;
+        let html = render_page(
+            "page.html",
+            &page.output_path,
+            &page.title,
+            page.description.as_deref(),
+            &page.html,
+        )?;
         let entry = Entry::bytes(html.into_bytes(), HTML, format!("content/{}", page.source));
         output.insert(page.output_path.clone(), entry)?;
     }
 
-    let html = render_page("404.html", "404.html", labels.not_found_title, "")?;
+    let html = render_page("404.html", "404.html", labels.not_found_title, None, "")?;
     output.insert(
         "404.html".into(),
         Entry::bytes(html.into_bytes(), HTML, "theme/404.html"),

@@ -76,7 +76,7 @@ impl Site {
             &config_file,
         )?;
         let theme = Theme::load(root)?;
-        let (index, pages) = load_pages(root)?;
+        let (index, pages) = load_pages(root, &theme.element_ids())?;
         let assets = list_assets(root, &[&logo.path, &audio.path])?;
         Ok(Site {
             root: root.to_path_buf(),
@@ -173,14 +173,17 @@ fn with_article(name: &str) -> String {
     format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
-fn load_pages(root: &Path) -> Result<(Option<Page>, Vec<Page>)> {
+fn load_pages(
+    root: &Path,
+    reserved_ids: &std::collections::HashSet<String>,
+) -> Result<(Option<Page>, Vec<Page>)> {
     let content_dir = root.join(CONTENT_DIR);
     let mut index = None;
     let mut pages = Vec::new();
     for (relative, path) in content::list_sources(&content_dir)? {
         let shown = text::display_path(root, &Path::new(CONTENT_DIR).join(&relative));
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&shown, &e))?;
-        let page = content::parse_page(&relative, &shown, &bytes)?;
+        let page = content::parse_page(&relative, &shown, &bytes, reserved_ids)?;
         if relative == "index.md" {
             index = Some(page);
         } else if !page.draft {

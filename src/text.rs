@@ -66,6 +66,8 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'\'')
     .add(b'#')
     .add(b'%')
+    // `a:b/index.html` would read as a URL with the scheme `a:`.
+    .add(b':')
     .add(b'<')
     .add(b'>')
     .add(b'?')

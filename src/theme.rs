@@ -32,8 +32,8 @@ pub struct Theme {
     pub tera: Tera,
     /// The stylesheet's bytes.
     pub stylesheet: String,
-    /// Where each template came from, for error messages.
-    origins: BTreeMap<String, PathBuf>,
+    /// Where each template came from and its text, for error messages.
+    origins: BTreeMap<String, (PathBuf, String)>,
 }
 
 impl std::fmt::Debug for Theme {
@@ -74,9 +74,9 @@ impl Theme {
     }
 
     fn compile(files: BTreeMap<String, (String, PathBuf)>, stylesheet: String) -> Result<Theme> {
-        let origins: BTreeMap<String, PathBuf> = files
+        let origins: BTreeMap<String, (PathBuf, String)> = files
             .iter()
-            .map(|(name, (_, origin))| (name.clone(), origin.clone()))
+            .map(|(name, (body, origin))| (name.clone(), (origin.clone(), body.clone())))
             .collect();
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
@@ -92,6 +92,21 @@ impl Theme {
             stylesheet,
             origins,
         })
+    }
+
+    /// Every literal `id="..."` in the templates: Markdown headings must not take these.
+    pub fn element_ids(&self) -> std::collections::HashSet<String> {
+        let mut ids = std::collections::HashSet::new();
+        for (_, body) in self.origins.values() {
+            for chunk in body.split("id=\"").skip(1) {
+                if let Some(id) = chunk.split('"').next() {
+                    if !id.contains("{{") && !id.contains("{%") {
+                        ids.insert(id.to_string());
+                    }
+                }
+            }
+        }
+        ids
     }
 
     /// Renders template `name` with `context`, turning Tera's error chain into one line that
@@ -142,26 +157,57 @@ fn list_theme_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 }
 
 /// Flattens a Tera error and its causes into one message naming the template's file and line.
-fn tera_error(err: &tera::Error, origins: &BTreeMap<String, PathBuf>) -> Error {
+fn tera_error(err: &tera::Error, origins: &BTreeMap<String, (PathBuf, String)>) -> Error {
     let mut parts: Vec<String> = Vec::new();
     let mut cause: Option<&dyn std::error::Error> = Some(err);
     while let Some(e) = cause {
         parts.push(e.to_string());
         cause = e.source();
     }
-    // Find which template is at fault: Tera quotes its name in the messages.
-    let template = origins
-        .keys()
-        .find(|name| parts.iter().any(|p| p.contains(&format!("'{name}'"))))
+    // Find which template is at fault: Tera quotes template names in its messages, from the
+    // outermost ("Failed to render 'profile.html'") to the innermost cause ("... while
+    // rendering 'base.html'"); the innermost one named is where the mistake is.
+    let template = parts
+        .iter()
+        .rev()
+        .find_map(|part| {
+            origins
+                .keys()
+                .filter_map(|name| part.rfind(&format!("'{name}'")).map(|at| (at, name)))
+                .max()
+                .map(|(_, name)| name)
+        })
         .cloned();
-    let file = template
+    let mut file = template
         .as_ref()
         .and_then(|name| origins.get(name))
-        .cloned()
+        .map(|(origin, _)| origin.clone())
         .unwrap_or_else(|| PathBuf::from(THEME_DIR));
 
-    // Parse errors carry a pest report: " --> 3:5", a source excerpt, and "= expected ...".
+    // Tera names the template it was asked to render, not the one of its inheritance chain
+    // where an unknown variable is written: look for the variable in the sources.
     let mut position = None;
+    let missing = parts.iter().find_map(|p| {
+        let rest = p.split("Variable `").nth(1)?;
+        rest.split('`').next().map(str::to_string)
+    });
+    if let Some(variable) = missing {
+        let first_use = |(origin, body): &(PathBuf, String)| {
+            let at = find_identifier(body, &variable)?;
+            Some((origin.clone(), crate::error::line_column(body, at)))
+        };
+        // The named template first, then the others (which it may extend or include).
+        let named = template.as_ref().and_then(|name| origins.get(name));
+        if let Some((origin, at)) = named
+            .and_then(first_use)
+            .or_else(|| origins.values().find_map(first_use))
+        {
+            file = origin;
+            position = Some(at);
+        }
+    }
+
+    // Parse errors carry a pest report: " --> 3:5", a source excerpt, and "= expected ...".
     let mut summary: Vec<String> = Vec::new();
     for part in &parts {
         for line in part.lines() {
@@ -186,6 +232,16 @@ fn tera_error(err: &tera::Error, origins: &BTreeMap<String, PathBuf>) -> Error {
         .hint("fix the template, or delete it from theme/ to use the built-in one");
     error.position = position;
     error
+}
+
+/// Byte offset of `name` used as a whole identifier in `body`.
+fn find_identifier(body: &str, name: &str) -> Option<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    body.match_indices(name).map(|(at, _)| at).find(|&at| {
+        let before = body[..at].chars().next_back();
+        let after = body[at + name.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 #[cfg(test)]
