@@ -1,0 +1,146 @@
+//! Files as Windows users save them: CRLF line endings, a UTF-8 byte-order mark, `\` in paths,
+//! Chinese file names.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `text` with CRLF line endings and a UTF-8 BOM, as Notepad saves it.
+fn notepad(text: &str) -> Vec<u8> {
+    let mut bytes = BOM.to_vec();
+    bytes.extend_from_slice(text.replace('\n', "\r\n").as_bytes());
+    bytes
+}
+
+#[test]
+fn site_toml_with_crlf_and_bom_builds() {
+    let site = Site::example();
+    site.write("site.toml", notepad(&site.read("site.toml")));
+    site.build();
+    let index = site.page("index.html");
+    assert!(index.contains("李华"));
+    assert!(index.contains(r#"<html lang="zh-CN">"#));
+    assert!(
+        !index.contains('\r'),
+        "a carriage return leaked into the page"
+    );
+    assert!(!index.contains('\u{FEFF}'), "the BOM leaked into the page");
+}
+
+#[test]
+fn content_page_with_crlf_and_bom_builds() {
+    let site = Site::example();
+    site.write(
+        "content/about.md",
+        notepad("+++\ntitle = \"关于\"\ndescription = \"about\"\nweight = 1\n+++\n\n## 小节\n\n第一段。\n"),
+    );
+    site.write("content/index.md", notepad(&site.read("content/index.md")));
+    site.build();
+    let about = site.page("about/index.html");
+    assert!(
+        about.contains("<title>关于 · "),
+        "front matter was read: {about}"
+    );
+    assert!(about.contains("第一段。"));
+    assert!(!about.contains("+++"), "front matter leaked into the page");
+    assert!(!about.contains('\r') && !about.contains('\u{FEFF}'));
+    let index = site.page("index.html");
+    assert!(index.contains("<strong>李华</strong>"));
+    assert!(!index.contains('\u{FEFF}') && !index.contains("+++"));
+}
+
+#[test]
+fn bom_and_crlf_errors_still_point_at_the_right_line() {
+    let site = Site::example();
+    let text = site
+        .read("site.toml")
+        .replace("name = \"李华\"", "nmae = \"李华\"");
+    let line = line_of(&text, "nmae");
+    site.write("site.toml", notepad(&text));
+    let run = site.run(&["build"]);
+    let stderr = run.assert_user_error();
+    assert!(
+        stderr.starts_with(&format!("error: site.toml:{line}:1: ")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn logo_path_with_backslash_builds() {
+    let site = Site::example();
+    site.replace(
+        "site.toml",
+        "logo = \"assets/logo.svg\"",
+        r"logo = 'assets\logo.svg'",
+    );
+    site.replace(
+        "site.toml",
+        "audio = \"assets/introduction.mp3\"",
+        r#"audio = "assets\\introduction.mp3""#,
+    );
+    site.build();
+    let dist = site.dist();
+    let logo = fingerprinted(&dist, "logo", "svg");
+    fingerprinted(&dist, "introduction", "mp3");
+    assert!(site.page("index.html").contains(&format!("src=\"{logo}\"")));
+    // Recognised as the same files, so not copied a second time under their own names.
+    assert!(!dist.join("assets/logo.svg").exists());
+    assert!(!dist.join("assets/introduction.mp3").exists());
+}
+
+#[test]
+fn chinese_file_name_builds_to_a_chinese_directory() {
+    let site = Site::example();
+    site.write("content/关于我.md", "# 关于我\n\n我喜欢羽毛球。\n");
+    site.build();
+    let page = site.dist().join("关于我/index.html");
+    assert!(page.is_file(), "关于我/index.html was not built");
+    assert!(fs::read_to_string(page).unwrap().contains("我喜欢羽毛球。"));
+}
+
+#[test]
+fn navigation_link_to_a_chinese_page_is_percent_encoded_and_resolves() {
+    let site = Site::example();
+    site.write("content/关于我.md", "# 关于我\n");
+    site.build();
+    let index = site.page("index.html");
+    let encoded = "%E5%85%B3%E4%BA%8E%E6%88%91/index.html";
+    assert!(
+        nav_urls(&index).contains(&encoded.to_string()),
+        "{:?}",
+        nav_urls(&index)
+    );
+    let page = site.page("关于我/index.html");
+    assert!(
+        nav_urls(&page).contains(&format!("../{encoded}")),
+        "{:?}",
+        nav_urls(&page)
+    );
+    assert_links_resolve(
+        &site.dist(),
+        &["https://github.com/example", "mailto:lihua@example.edu.cn"],
+    );
+}
+
+#[test]
+fn chinese_logo_file_name_builds() {
+    let site = Site::example();
+    fs::rename(site.path("assets/logo.svg"), site.path("assets/标志.svg")).unwrap();
+    site.replace("site.toml", "assets/logo.svg", "assets/标志.svg");
+    site.build();
+    let logo = fingerprinted(&site.dist(), "标志", "svg");
+    assert_links_resolve(
+        &site.dist(),
+        &["https://github.com/example", "mailto:lihua@example.edu.cn"],
+    );
+    let index = site.page("index.html");
+    let icon = start_tags(&index)
+        .into_iter()
+        .find(|t| t.name == "link" && t.attr("rel") == Some("icon"))
+        .unwrap();
+    assert_eq!(percent_decode(icon.attr("href").unwrap()), logo);
+}
