@@ -166,11 +166,14 @@ fn read_head(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 }
 
 fn with_article(name: &str) -> String {
-    let vowel = name
-        .chars()
-        .next()
-        .is_some_and(|c| "AEIOUaeiou".contains(c));
-    format!("{} {name}", if vowel { "an" } else { "a" })
+    // "MP3 audio" is a mass noun; of the image names only "SVG" starts with a vowel sound.
+    if name.ends_with(" audio") {
+        name.to_string()
+    } else if name.starts_with("SVG") {
+        format!("an {name}")
+    } else {
+        format!("a {name}")
+    }
 }
 
 fn load_pages(
