@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -42,38 +43,33 @@ pub struct Entry {
 /// Where an entry's bytes are.
 #[derive(Debug, Clone)]
 pub enum Body {
-    /// Rendered in memory.
-    Bytes(Vec<u8>),
+    /// Rendered in memory; shared between snapshots of the served site.
+    Bytes(Arc<[u8]>),
     /// Copied from a source file as it is.
     File(PathBuf),
 }
 
 impl Entry {
-    /// An entry whose bytes are in memory.
-    pub fn bytes(bytes: Vec<u8>, mime: impl Into<String>, source: impl Into<String>) -> Entry {
+    /// An entry from its parts.
+    pub fn new(
+        body: Body,
+        hash: [u8; 32],
+        mime: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Entry {
         Entry {
-            hash: sha256(&bytes),
-            body: Body::Bytes(bytes),
+            body,
+            hash,
             mime: mime.into(),
             source: source.into(),
             immutable: false,
         }
     }
 
-    /// An entry copied from the file at `path`, whose SHA-256 is `hash`.
-    pub fn file(
-        path: PathBuf,
-        hash: [u8; 32],
-        mime: impl Into<String>,
-        source: impl Into<String>,
-    ) -> Entry {
-        Entry {
-            hash,
-            body: Body::File(path),
-            mime: mime.into(),
-            source: source.into(),
-            immutable: false,
-        }
+    /// An entry whose bytes are in memory, hashed here.
+    pub fn bytes(bytes: Vec<u8>, mime: impl Into<String>, source: impl Into<String>) -> Entry {
+        let hash = sha256(&bytes);
+        Entry::new(Body::Bytes(bytes.into()), hash, mime, source)
     }
 
     /// The first 8 hex digits of the hash, for fingerprinted file names.
@@ -141,6 +137,13 @@ impl Output {
         Ok(())
     }
 
+    /// Puts `entry` at `path`, which must already be taken (a page rendered again).
+    pub fn replace(&mut self, path: &str, entry: Entry) {
+        if let Some(slot) = self.entries.get_mut(path) {
+            *slot = entry;
+        }
+    }
+
     /// The entry at `path`, if any.
     pub fn get(&self, path: &str) -> Option<&Entry> {
         self.entries.get(path)
@@ -206,7 +209,7 @@ impl Output {
                 fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
             }
             written += match &entry.body {
-                Body::Bytes(bytes) => fs::write(&target, bytes)
+                Body::Bytes(bytes) => fs::write(&target, &bytes[..])
                     .map(|()| bytes.len() as u64)
                     .map_err(|e| Error::io(&target, &e))?,
                 Body::File(source) => {

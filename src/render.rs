@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::content::Page;
 use crate::error::Result;
 use crate::labels::{self, Labels};
-use crate::output::{Entry, Output};
+use std::sync::Arc;
+
+use crate::output::{Body, Entry, Output};
 use crate::site::{Media, Site, ASSETS_DIR};
 use crate::text::encode_url_path;
 
@@ -80,10 +82,39 @@ struct SharedUrls {
 pub fn render(site: &Site) -> Result<Output> {
     let mut output = Output::default();
     let shared = add_shared_files(site, &mut output)?;
+    render_pages(site, &shared, &mut output, None)?;
+    Ok(output)
+}
 
+/// Renders again only the pages made from the content files in `sources` (paths relative to
+/// `content/`, e.g. `index.md`, `notes/lab1.md`), keeping every other entry of `previous`. Right
+/// when nothing but those pages' bodies changed: no title, weight or file was added or removed.
+pub fn render_changed_pages(site: &Site, previous: &Output, sources: &[String]) -> Result<Output> {
+    let mut output = previous.clone();
+    let shared = shared_urls(site);
+    render_pages(site, &shared, &mut output, Some(sources))?;
+    Ok(output)
+}
+
+/// Renders the profile page, the content pages and the 404 page into `output`; with `only`,
+/// just the pages made from those content files, replacing their previous entries.
+fn render_pages(
+    site: &Site,
+    shared: &SharedUrls,
+    output: &mut Output,
+    only: Option<&[String]>,
+) -> Result<()> {
     let labels = labels::for_lang(site.config.lang);
     let profile = profile_context(site, labels);
-    let intro = site.index.as_ref();
+    let wanted = |source: &str| only.is_none_or(|list| list.iter().any(|s| s == source));
+    let mut put = |path: &str, entry: Entry| -> Result<()> {
+        if only.is_some() {
+            output.replace(path, entry);
+            Ok(())
+        } else {
+            output.insert(path.to_string(), entry)
+        }
+    };
     let render_page = |template: &str,
                        output_path: &str,
                        title: &str,
@@ -115,39 +146,40 @@ pub fn render(site: &Site) -> Result<Output> {
         };
         let context = tera::Context::from_serialize(&context)
             .expect("the context is a plain struct of strings");
-        site.theme.render(template, &context)
+        site.theme
+            .render(template, &context)
+            .map(|html| Entry::bytes(html.into_bytes(), HTML, format!("content/{output_path}")))
     };
 
-    let html = render_page(
-        "profile.html",
-        "index.html",
-        &site.config.title,
-        None,
-        intro.map_or("", |p| p.html.as_str()),
-    )?;
-    output.insert(
-        "index.html".into(),
-        Entry::bytes(html.into_bytes(), HTML, "content/index.md"),
-    )?;
-
-    for page in &site.pages {
-        let html = render_page(
+    if wanted("index.md") {
+        let intro = site.index.as_ref().map_or("", |p| p.html.as_str());
+        let mut entry = render_page(
+            "profile.html",
+            "index.html",
+            &site.config.title,
+            None,
+            intro,
+        )?;
+        entry.source = "content/index.md".into();
+        put("index.html", entry)?;
+    }
+    for page in site.pages.iter().filter(|p| wanted(&p.source)) {
+        let mut entry = render_page(
             "page.html",
             &page.output_path,
             &page.title,
             page.description.as_deref(),
             &page.html,
         )?;
-        let entry = Entry::bytes(html.into_bytes(), HTML, format!("content/{}", page.source));
-        output.insert(page.output_path.clone(), entry)?;
+        entry.source = format!("content/{}", page.source);
+        put(&page.output_path, entry)?;
     }
-
-    let html = render_page("404.html", "404.html", labels.not_found_title, None, "")?;
-    output.insert(
-        "404.html".into(),
-        Entry::bytes(html.into_bytes(), HTML, "theme/404.html"),
-    )?;
-    Ok(output)
+    if only.is_none() {
+        let mut entry = render_page("404.html", "404.html", labels.not_found_title, None, "")?;
+        entry.source = "theme/404.html".into();
+        put("404.html", entry)?;
+    }
+    Ok(())
 }
 
 fn profile_context<'a>(site: &'a Site, labels: &Labels) -> ProfileContext<'a> {
@@ -194,18 +226,22 @@ fn nav_items<'a>(
         .collect()
 }
 
+/// The fingerprinted paths of the stylesheet, logo and audio, from their hashes.
+fn shared_urls(site: &Site) -> SharedUrls {
+    SharedUrls {
+        stylesheet: stylesheet_entry(site).0,
+        logo: media_path(&site.logo),
+        audio: media_path(&site.audio),
+    }
+}
+
 /// Adds the stylesheet, logo, audio and other assets; returns the fingerprinted paths.
 fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
-    let mut css = Entry::bytes(
-        site.theme.stylesheet.clone().into_bytes(),
-        CSS,
-        "theme/style.css",
-    );
-    css.immutable = true;
-    let stylesheet = format!("{ASSETS_DIR}/style.{}.css", css.fingerprint());
+    let (stylesheet, css) = stylesheet_entry(site);
     output.insert(stylesheet.clone(), css)?;
-    let logo = add_media(&site.logo, output)?;
-    let audio = add_media(&site.audio, output)?;
+    for media in [&site.logo, &site.audio] {
+        output.insert(media_path(media), media_entry(media))?;
+    }
     for asset in &site.assets {
         let (hash, _) = crate::output::hash_file(&asset.path)
             .map_err(|e| crate::error::Error::io(&asset.path, &e))?;
@@ -213,14 +249,27 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
             .first_raw()
             .unwrap_or("application/octet-stream");
         let path = format!("{ASSETS_DIR}/{}", asset.relative);
-        let entry = Entry::file(asset.path.clone(), hash, with_charset(mime), path.clone());
-        output.insert(path, entry)?;
+        let body = Body::File(asset.path.clone());
+        output.insert(
+            path.clone(),
+            Entry::new(body, hash, with_charset(mime), path),
+        )?;
     }
     Ok(SharedUrls {
         stylesheet,
-        logo,
-        audio,
+        logo: media_path(&site.logo),
+        audio: media_path(&site.audio),
     })
+}
+
+fn stylesheet_entry(site: &Site) -> (String, Entry) {
+    let mut css = Entry::bytes(
+        site.theme.stylesheet.clone().into_bytes(),
+        CSS,
+        "theme/style.css",
+    );
+    css.immutable = true;
+    (format!("{ASSETS_DIR}/style.{}.css", css.fingerprint()), css)
 }
 
 fn with_charset(mime: &str) -> String {
@@ -237,7 +286,7 @@ fn with_charset(mime: &str) -> String {
 
 /// `logo.png` → `assets/logo.1a2b3c4d.png`, keeping the written extension when it fits the
 /// format and using the format's own otherwise (so a JPEG named `.png` is served as JPEG).
-fn add_media(media: &Media, output: &mut Output) -> Result<String> {
+fn media_path(media: &Media) -> String {
     let (stem, ext) = match media.file_name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => (stem, ext.to_ascii_lowercase()),
         _ => (media.file_name.as_str(), String::new()),
@@ -247,13 +296,22 @@ fn add_media(media: &Media, output: &mut Output) -> Result<String> {
     } else {
         media.format.extensions[0].to_string()
     };
-    let source = media.path.display().to_string();
-    let mut entry = match &media.bytes {
-        Some(bytes) => Entry::bytes(bytes.clone(), media.format.mime, source),
-        None => Entry::file(media.path.clone(), media.hash, media.format.mime, source),
+    let fingerprint = crate::output::hex(&media.hash[..4]);
+    format!("{ASSETS_DIR}/{stem}.{fingerprint}.{ext}")
+}
+
+/// The output entry of a logo or audio file: in memory when small, streamed from disk if not.
+fn media_entry(media: &Media) -> Entry {
+    let body = match &media.bytes {
+        Some(bytes) => Body::Bytes(Arc::clone(bytes)),
+        None => Body::File(media.path.clone()),
     };
+    let mut entry = Entry::new(
+        body,
+        media.hash,
+        media.format.mime,
+        media.path.display().to_string(),
+    );
     entry.immutable = true;
-    let path = format!("{ASSETS_DIR}/{stem}.{}.{ext}", entry.fingerprint());
-    output.insert(path.clone(), entry)?;
-    Ok(path)
+    entry
 }

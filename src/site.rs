@@ -45,7 +45,7 @@ pub struct Media {
     /// Where it is on disk.
     pub path: PathBuf,
     /// Its bytes, when it is small enough to keep ([`IN_MEMORY_LIMIT`]).
-    pub bytes: Option<Vec<u8>>,
+    pub bytes: Option<std::sync::Arc<[u8]>>,
     /// SHA-256 of its content.
     pub hash: [u8; 32],
     /// What its bytes say it is.
@@ -114,7 +114,7 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
     let head = read_head(&file.path, 64 * 1024).map_err(not_readable)?;
     let (hash, len) = crate::output::hash_file(&file.path).map_err(not_readable)?;
     let bytes = if len <= IN_MEMORY_LIMIT {
-        Some(std::fs::read(&file.path).map_err(not_readable)?)
+        Some(std::fs::read(&file.path).map_err(not_readable)?.into())
     } else {
         None
     };

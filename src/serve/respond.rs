@@ -281,7 +281,7 @@ fn text_reply(status: u16, text: &str) -> Reply {
 /// root is added (here, not in `dist/`) for its one relative link to work.
 fn not_found(target: &str, output: &Output) -> Reply {
     let page = output.get("404.html").and_then(|entry| match &entry.body {
-        crate::output::Body::Bytes(bytes) => Some(bytes.as_slice()),
+        crate::output::Body::Bytes(bytes) => Some(&bytes[..]),
         crate::output::Body::File(_) => None,
     });
     let Some(page) = page else {
