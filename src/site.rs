@@ -91,6 +91,66 @@ impl Site {
     }
 }
 
+/// What re-reading some content files changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentChange {
+    /// Only these pages' bodies (or front matter that shows on that page alone): re-render them.
+    Pages(Vec<String>),
+    /// A page appeared, disappeared, or changed its title, weight, draft flag or place: the
+    /// navigation on every page changes, so re-render all.
+    Navigation,
+}
+
+impl Site {
+    /// Reads the content files `sources` (relative to `content/`) again, after they changed on
+    /// disk. On error the site is left as it was.
+    pub fn update_pages(&mut self, sources: &[String]) -> Result<ContentChange> {
+        let reserved = self.theme.element_ids();
+        let mut updates = Vec::with_capacity(sources.len());
+        for source in sources {
+            let path = self.root.join(CONTENT_DIR).join(source);
+            let shown = text::display_path(&self.root, &Path::new(CONTENT_DIR).join(source));
+            let page = match std::fs::read(&path) {
+                Ok(bytes) => Some(content::parse_page(source, &shown, &bytes, &reserved)?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(Error::io(&shown, &e)),
+            };
+            updates.push((source, page));
+        }
+        let nav_key = |p: &Page| (p.title.clone(), p.weight, p.draft, p.output_path.clone());
+        let mut navigation = false;
+        for (source, page) in updates {
+            if source == "index.md" {
+                self.index = page;
+                continue;
+            }
+            let old = self.pages.iter().position(|p| &p.source == source);
+            match (old, page) {
+                (Some(i), Some(page)) if nav_key(&self.pages[i]) == nav_key(&page) => {
+                    self.pages[i] = page;
+                }
+                (Some(i), page) => {
+                    self.pages.remove(i);
+                    self.pages.extend(page.filter(|p| !p.draft));
+                    navigation = true;
+                }
+                (None, Some(page)) if !page.draft => {
+                    self.pages.push(page);
+                    navigation = true;
+                }
+                // A draft or a file that is gone: nothing is built from it.
+                (None, _) => {}
+            }
+        }
+        if navigation {
+            sort_pages(&mut self.pages);
+            Ok(ContentChange::Navigation)
+        } else {
+            Ok(ContentChange::Pages(sources.to_vec()))
+        }
+    }
+}
+
 fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) -> Result<Media> {
     let (line, column) = file.position;
     let at_key = |message: String| Error::in_file(config_file, message).at(line, column);
@@ -193,11 +253,15 @@ fn load_pages(
             pages.push(page);
         }
     }
-    // Navigation order: weight, then title, then path so that equal titles stay deterministic.
+    sort_pages(&mut pages);
+    Ok((index, pages))
+}
+
+/// Navigation order: weight, then title, then path so that equal titles stay deterministic.
+fn sort_pages(pages: &mut [Page]) {
     pages.sort_by(|a, b| {
         (a.weight, &a.title, &a.output_path).cmp(&(b.weight, &b.title, &b.output_path))
     });
-    Ok((index, pages))
 }
 
 fn list_assets(root: &Path, skip: &[&Path]) -> Result<Vec<AssetFile>> {

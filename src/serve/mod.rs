@@ -8,8 +8,11 @@
 
 pub mod http;
 pub mod log;
+mod rebuild;
+pub mod reload;
 pub mod resolve;
 pub mod respond;
+pub mod watch;
 
 use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
@@ -49,6 +52,10 @@ pub struct ServeConfig {
     pub workers: usize,
     /// Timeouts and caps on connections.
     pub limits: ConnectionLimits,
+    /// Rebuild when the sources change.
+    pub watch: bool,
+    /// Add the live-reload script to HTML responses.
+    pub live_reload: bool,
 }
 
 impl ServeConfig {
@@ -63,21 +70,37 @@ impl ServeConfig {
             quiet: false,
             workers: 8,
             limits: ConnectionLimits::default(),
+            watch: true,
+            live_reload: true,
         }
     }
 }
 
-/// A built site as served: the output and the time it was built (every entry's
-/// `Last-Modified`).
+/// A built site as served: the output, the time it was built (every entry's `Last-Modified`)
+/// and its build number (which the live-reload script compares).
 struct Snapshot {
     output: Output,
     built: SystemTime,
+    build: u64,
 }
 
+/// What the workers and the rebuild thread share.
 struct Shared {
+    /// The build being served; replaced whole, so a request never sees two builds.
     current: RwLock<Arc<Snapshot>>,
+    /// The last failed rebuild, shown by every page that connects until a build succeeds.
+    error: RwLock<Option<serde_json::Value>>,
+    /// The live-reload streams.
+    hub: reload::Hub,
+    live_reload: bool,
     quiet: bool,
     colour: bool,
+}
+
+impl Shared {
+    fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// A server running in background threads.
@@ -114,11 +137,13 @@ impl RunningServer {
     }
 }
 
-/// Builds the site, writes it to `config.out`, and starts serving it.
+/// Builds the site, writes it to `config.out`, and starts serving it (and, with
+/// `config.watch`, rebuilding it when its sources change).
 pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     let started = std::time::Instant::now();
     crate::output::check_out_dir(&config.root, &config.out)?;
-    let (_, output) = crate::check(&config.root)?;
+    let site = crate::site::Site::load(&config.root)?;
+    let output = crate::render::render(&site)?;
     let bytes = output.write_atomically(&config.out)?;
     let pages = output.page_count();
     let report = crate::BuildReport {
@@ -141,10 +166,17 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         current: RwLock::new(Arc::new(Snapshot {
             output,
             built: whole_seconds(SystemTime::now()),
+            build: rebuild::first_build_number(),
         })),
+        error: RwLock::new(None),
+        hub: reload::Hub::default(),
+        live_reload: config.live_reload,
         quiet: config.quiet,
         colour: std::io::stderr().is_terminal(),
     });
+    if config.watch {
+        rebuild::spawn(site, config, Arc::clone(&shared));
+    }
     let workers = (0..config.workers.max(1))
         .map(|_| {
             let server = Arc::clone(&server);
@@ -247,10 +279,7 @@ pub fn local_urls(addr: SocketAddr) -> Vec<String> {
 }
 
 fn handle(request: tiny_http::Request, shared: &Shared) {
-    let snapshot = match shared.current.read() {
-        Ok(current) => Arc::clone(&current),
-        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-    };
+    let snapshot = shared.snapshot();
     let method = request.method().as_str().to_string();
     let target = request.url().to_string();
     let version = (request.http_version().0, request.http_version().1);
@@ -270,8 +299,7 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
         headers: &headers,
     };
     let now = SystemTime::now();
-    let reply = respond::respond(&info, &snapshot.output, snapshot.built, now);
-    let head = respond::head_bytes(&reply, version);
+    let live_reload = shared.live_reload.then_some(snapshot.build);
     let exchange = Exchange {
         client: request.remote_addr().copied(),
         when: now,
@@ -279,6 +307,14 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
         quiet: shared.quiet,
         colour: shared.colour,
     };
+    if live_reload.is_some() && method == "GET" && target == reload::EVENTS_PATH {
+        let (reply, head, hello) = events_reply(shared, &snapshot, now, version);
+        let sent = shared.hub.subscribe(request.into_writer(), &head, &hello);
+        exchange.log(&reply, sent);
+        return;
+    }
+    let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, live_reload);
+    let head = respond::head_bytes(&reply, version);
     let writer = request.into_writer();
     if reply.body_len() > STREAM_ON_OWN_THREAD {
         thread::spawn(move || {
@@ -289,6 +325,34 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
         let sent = write_reply(writer, head, &reply, &snapshot.output).is_ok();
         exchange.log(&reply, sent);
     }
+}
+
+/// The head of an event stream and its first event. The body has no length: it ends when the
+/// connection does (RFC 9112 §6.3), which is what `text/event-stream` expects.
+fn events_reply(
+    shared: &Shared,
+    snapshot: &Snapshot,
+    now: SystemTime,
+    version: (u8, u8),
+) -> (Reply, Vec<u8>, Vec<u8>) {
+    let reply = Reply {
+        status: 200,
+        headers: vec![
+            ("Date", http::http_date(now)),
+            ("Server", respond::SERVER.into()),
+            ("Content-Type", "text/event-stream".into()),
+            ("Cache-Control", "no-store".into()),
+            ("X-Content-Type-Options", "nosniff".into()),
+        ],
+        body: ReplyBody::Empty,
+    };
+    let head = respond::head_bytes(&reply, version);
+    let error = shared.error.read().map(|e| e.clone()).unwrap_or(None);
+    let hello = reload::event(
+        "hello",
+        &serde_json::json!({ "build": snapshot.build, "error": error }),
+    );
+    (reply, head, hello)
 }
 
 /// What the access log says about one exchange.

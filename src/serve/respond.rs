@@ -7,7 +7,9 @@ use std::time::SystemTime;
 use crate::output::Output;
 
 use super::http::{self, Conditionals, Precondition, RangeOutcome, Validators};
+use super::reload;
 use super::resolve::{self, Resolution};
+use crate::output::Body;
 
 /// The `Server` header.
 pub const SERVER: &str = concat!("profile/", env!("CARGO_PKG_VERSION"));
@@ -139,15 +141,17 @@ pub fn head_bytes(reply: &Reply, version: (u8, u8)) -> Vec<u8> {
 }
 
 /// Decides the reply to `request` from the site in `output`, built at `built` (the
-/// `Last-Modified` of every entry), at time `now`.
+/// `Last-Modified` of every entry), at time `now`. With `live_reload` (the build number), HTML
+/// responses carry the live-reload script.
 pub fn respond(
     request: &RequestInfo,
     output: &Output,
     built: SystemTime,
     now: SystemTime,
+    live_reload: Option<u64>,
 ) -> Reply {
     let mut reply = match request.method {
-        "GET" | "HEAD" => respond_to_get(request, output, built),
+        "GET" | "HEAD" => respond_to_get(request, output, built, live_reload),
         _ => {
             let mut reply = text_reply(405, "405 Method Not Allowed: this server only reads.\n");
             reply.headers.push(("Allow", "GET, HEAD".into()));
@@ -169,7 +173,12 @@ pub fn respond(
     reply
 }
 
-fn respond_to_get(request: &RequestInfo, output: &Output, built: SystemTime) -> Reply {
+fn respond_to_get(
+    request: &RequestInfo,
+    output: &Output,
+    built: SystemTime,
+    live_reload: Option<u64>,
+) -> Reply {
     let key = match resolve::resolve(request.target, |key| output.get(key).is_some()) {
         Resolution::Found(key) => key,
         Resolution::Redirect(location) => {
@@ -177,18 +186,34 @@ fn respond_to_get(request: &RequestInfo, output: &Output, built: SystemTime) -> 
             reply.headers.push(("Location", location));
             return reply;
         }
-        Resolution::NotFound => return not_found(request.target, output),
+        Resolution::NotFound => return not_found(request.target, output, live_reload),
         Resolution::BadRequest => return text_reply(400, "400 Bad Request\n"),
     };
     let Some(entry) = output.get(&key) else {
-        return not_found(request.target, output);
+        return not_found(request.target, output, live_reload);
     };
-    let Ok(len) = entry.len() else {
-        // The source file vanished since the build (it is being edited): as good as missing.
-        return not_found(request.target, output);
+    // The page as served while previewing: with the live-reload script, a representation of its
+    // own with an ETag of its own.
+    let with_script = match (live_reload, &entry.body) {
+        (Some(build), Body::Bytes(bytes)) if entry.mime.starts_with("text/html") => {
+            Some((reload::inject(bytes, build), build))
+        }
+        _ => None,
     };
-
-    let etag = http::etag_from_hash(&entry.hash);
+    let len = match &with_script {
+        Some((bytes, _)) => bytes.len() as u64,
+        None => match entry.len() {
+            Ok(len) => len,
+            // The source file vanished since the build (it is being edited): as good as missing.
+            Err(_) => return not_found(request.target, output, live_reload),
+        },
+    };
+    let etag = match &with_script {
+        Some((_, build)) => http::etag_from_hash(&crate::output::sha256(
+            &[&entry.hash[..], &build.to_le_bytes()].concat(),
+        )),
+        None => http::etag_from_hash(&entry.hash),
+    };
     let validators = Validators {
         etag: &etag,
         last_modified: built,
@@ -251,14 +276,22 @@ fn respond_to_get(request: &RequestInfo, output: &Output, built: SystemTime) -> 
         }
     };
     headers.push(("Content-Length", body_len.to_string()));
-    Reply {
-        status,
-        headers,
-        body: ReplyBody::Entry {
+    let body = match with_script {
+        Some((bytes, _)) => {
+            // `start + body_len <= len == bytes.len()`, both fit in memory.
+            let start = start as usize;
+            ReplyBody::Owned(bytes[start..start + body_len as usize].to_vec())
+        }
+        None => ReplyBody::Entry {
             key,
             start,
             len: body_len,
         },
+    };
+    Reply {
+        status,
+        headers,
+        body,
     }
 }
 
@@ -279,10 +312,10 @@ fn text_reply(status: u16, text: &str) -> Reply {
 
 /// The site's own 404 page. It is served at any depth, so a `<base>` pointing back to the site
 /// root is added (here, not in `dist/`) for its one relative link to work.
-fn not_found(target: &str, output: &Output) -> Reply {
+fn not_found(target: &str, output: &Output, live_reload: Option<u64>) -> Reply {
     let page = output.get("404.html").and_then(|entry| match &entry.body {
-        crate::output::Body::Bytes(bytes) => Some(&bytes[..]),
-        crate::output::Body::File(_) => None,
+        Body::Bytes(bytes) => Some(&bytes[..]),
+        Body::File(_) => None,
     });
     let Some(page) = page else {
         return text_reply(404, "404 Not Found\n");
@@ -296,6 +329,10 @@ fn not_found(target: &str, output: &Output) -> Reply {
             [&page[..at], base.as_bytes(), &page[at..]].concat()
         }
         _ => page.to_vec(),
+    };
+    let body = match live_reload {
+        Some(build) => reload::inject(&body, build),
+        None => body,
     };
     Reply {
         status: 404,
@@ -346,7 +383,13 @@ mod tests {
             version: (1, 1),
             headers,
         };
-        respond(&request, &site(), UNIX_EPOCH + BUILT, UNIX_EPOCH + BUILT)
+        respond(
+            &request,
+            &site(),
+            UNIX_EPOCH + BUILT,
+            UNIX_EPOCH + BUILT,
+            None,
+        )
     }
 
     #[test]
@@ -409,7 +452,7 @@ mod tests {
             version: (1, 1),
             headers: &[],
         };
-        let head = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH);
+        let head = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
         assert_eq!(head.body, ReplyBody::Empty);
         assert_eq!(head.header("Content-Length"), Some("11"));
         let ranged_head = RequestInfo {
@@ -417,7 +460,7 @@ mod tests {
             ..request
         };
         assert_eq!(
-            respond(&ranged_head, &site(), UNIX_EPOCH, UNIX_EPOCH).status,
+            respond(&ranged_head, &site(), UNIX_EPOCH, UNIX_EPOCH, None).status,
             200
         );
 
@@ -425,7 +468,7 @@ mod tests {
             method: "POST",
             ..request
         };
-        let reply = respond(&post, &site(), UNIX_EPOCH, UNIX_EPOCH);
+        let reply = respond(&post, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
         assert_eq!(reply.status, 405);
         assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
 
@@ -444,6 +487,33 @@ mod tests {
             get("/missing", &[]).header("Content-Type"),
             Some("text/html; charset=utf-8")
         );
+    }
+
+    #[test]
+    fn live_reload_script_goes_into_html_only() {
+        let request = RequestInfo {
+            method: "GET",
+            target: "/",
+            version: (1, 1),
+            headers: &[],
+        };
+        let plain = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
+        let live = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, Some(3));
+        let ReplyBody::Owned(body) = &live.body else {
+            panic!("the page with the script is made for this reply")
+        };
+        assert!(String::from_utf8_lossy(body).contains(reload::EVENTS_PATH));
+        assert_eq!(
+            live.header("Content-Length"),
+            Some(body.len().to_string().as_str())
+        );
+        assert_ne!(live.header("ETag"), plain.header("ETag"));
+        let logo = RequestInfo {
+            target: "/assets/logo.1a2b3c4d.png",
+            ..request
+        };
+        let logo = respond(&logo, &site(), UNIX_EPOCH, UNIX_EPOCH, Some(3));
+        assert!(matches!(logo.body, ReplyBody::Entry { .. }));
     }
 
     #[test]

@@ -1,0 +1,228 @@
+//! The rebuild loop of `profile serve`: wait for a batch of source changes, redo what they force
+//! (see [`watch::plan`]), swap the served build whole, tell the open pages, and write `dist/`.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use super::reload;
+use super::watch::{self, Redo, SourceWatcher};
+use super::{whole_seconds, ServeConfig, Shared, Snapshot};
+use crate::error::Result;
+use crate::output::Output;
+use crate::site::{ContentChange, Site};
+
+/// Events closer together than this belong to one save.
+const QUIET: Duration = Duration::from_millis(15);
+/// However busy the files, a batch is rebuilt after this long.
+const LONGEST: Duration = Duration::from_millis(250);
+
+/// The first build's number: different for every run of the server, so that a page left open
+/// across a restart notices it is stale when its event stream reconnects.
+pub(super) fn first_build_number() -> u64 {
+    // Milliseconds since 1970 fit in a JavaScript number (2^53) for the next 280,000 years.
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(1, |d| d.as_millis() as u64)
+}
+
+/// Starts the watcher and the rebuild thread. Failing to watch is not fatal: the server still
+/// serves the first build, and says that it will not follow changes.
+pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) {
+    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    let out = absolute(&config.out);
+    let media = media_paths(&site);
+    let mut watcher = match SourceWatcher::new(&root, &media) {
+        Ok(watcher) => watcher,
+        Err(e) => {
+            eprintln!(
+                "warning: cannot watch {} for changes ({e}); restart profile serve to see edits",
+                root.display()
+            );
+            return;
+        }
+    };
+    let dist = spawn_dist_writer(config.out.clone());
+    let mut state = Rebuilder {
+        site,
+        root,
+        shown_root: config.root.clone(),
+        out,
+        media,
+        full_next: false,
+        shared,
+        dist,
+    };
+    thread::spawn(move || {
+        while let Some(batch) = watcher.next_batch(QUIET, LONGEST) {
+            let redo = watch::plan(&state.root, &state.out, &state.media, &batch);
+            if redo == Redo::Nothing {
+                continue;
+            }
+            let everything = matches!(redo, Redo::Everything | Redo::Stylesheet);
+            state.rebuild(redo, &batch);
+            if everything {
+                // Folders may have appeared (a re-created `content/`): watch them too.
+                watcher.rewatch(&state.root, &state.media);
+            }
+        }
+    });
+}
+
+struct Rebuilder {
+    site: Site,
+    /// Canonical, to compare with the paths the watcher reports.
+    root: PathBuf,
+    /// As the user gave it, for messages.
+    shown_root: PathBuf,
+    out: PathBuf,
+    media: Vec<PathBuf>,
+    /// A page-only update failed half-way: the next rebuild starts from scratch.
+    full_next: bool,
+    shared: Arc<Shared>,
+    dist: mpsc::Sender<Arc<Snapshot>>,
+}
+
+impl Rebuilder {
+    fn rebuild(&mut self, redo: Redo, batch: &[PathBuf]) {
+        let started = Instant::now();
+        let current = self.shared.snapshot();
+        let stylesheet_only = redo == Redo::Stylesheet && !self.full_next;
+        let result = match redo {
+            Redo::Pages(sources) if !self.full_next => {
+                let sources: Vec<String> = sources.into_iter().collect();
+                self.update_pages(&current.output, &sources)
+            }
+            _ => self.load_everything(),
+        };
+        match result {
+            Ok(output) => {
+                self.full_next = false;
+                self.media = media_paths(&self.site);
+                let snapshot = Arc::new(Snapshot {
+                    output,
+                    built: whole_seconds(SystemTime::now()),
+                    build: current.build + 1,
+                });
+                *self
+                    .shared
+                    .current
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = Arc::clone(&snapshot);
+                *self.shared.error.write().unwrap_or_else(|e| e.into_inner()) = None;
+                let message = match stylesheet_name(&snapshot.output) {
+                    Some(name) if stylesheet_only => reload::event(
+                        "css",
+                        &json!({ "build": snapshot.build, "stylesheet": name }),
+                    ),
+                    _ => reload::event("reload", &json!({ "build": snapshot.build })),
+                };
+                self.shared.hub.broadcast(&message);
+                println!(
+                    "Rebuilt in {} ms ({})",
+                    started.elapsed().as_millis(),
+                    self.describe(batch)
+                );
+                let _ = self.dist.send(snapshot);
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                eprintln!("(still serving the last good build; fix the file and save to rebuild)");
+                let error = reload::error_json(&err);
+                *self.shared.error.write().unwrap_or_else(|e| e.into_inner()) = Some(error.clone());
+                self.shared.hub.broadcast(&reload::event(
+                    "build-error",
+                    &json!({ "build": current.build, "error": error }),
+                ));
+            }
+        }
+    }
+
+    /// Re-reads the changed pages and renders what they affect: their own pages, or every page
+    /// when the navigation changed.
+    fn update_pages(&mut self, previous: &Output, sources: &[String]) -> Result<Output> {
+        let result = self
+            .site
+            .update_pages(sources)
+            .and_then(|change| match change {
+                ContentChange::Pages(sources) => {
+                    crate::render::render_changed_pages(&self.site, previous, &sources)
+                }
+                ContentChange::Navigation => crate::render::render(&self.site),
+            });
+        // The site may hold the new pages while the output does not: start afresh next time.
+        self.full_next = result.is_err();
+        result
+    }
+
+    fn load_everything(&mut self) -> Result<Output> {
+        let site = Site::load(&self.shown_root)?;
+        let output = crate::render::render(&site)?;
+        self.site = site;
+        Ok(output)
+    }
+}
+
+impl Rebuilder {
+    /// The source files of a batch, for the terminal: `content/index.md`, or
+    /// `content/a.md, theme/base.html and 3 more`.
+    fn describe(&self, batch: &[PathBuf]) -> String {
+        let names: Vec<String> = batch
+            .iter()
+            .filter(|p| watch::is_source(&self.root, &self.out, &self.media, p))
+            .map(|p| {
+                let shown = p.strip_prefix(&self.root).unwrap_or(p);
+                crate::text::portable_path(&shown.to_string_lossy())
+            })
+            .collect();
+        match names.len() {
+            0 => "changes on disk".to_string(),
+            1..=3 => names.join(", "),
+            n => format!("{} and {} more", names[..2].join(", "), n - 2),
+        }
+    }
+}
+
+fn media_paths(site: &Site) -> Vec<PathBuf> {
+    [&site.logo.path, &site.audio.path]
+        .into_iter()
+        .map(|p| absolute(p))
+        .collect()
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The file name of the stylesheet in `output` (`style.1a2b3c4d.css`).
+fn stylesheet_name(output: &Output) -> Option<String> {
+    output
+        .iter()
+        .map(|(path, _)| path)
+        .find(|path| path.starts_with("assets/style.") && path.ends_with(".css"))
+        .and_then(|path| path.rsplit('/').next())
+        .map(str::to_string)
+}
+
+/// Writes each new build to `out` on a thread of its own, so that the pages reload without
+/// waiting for the disk; when builds come faster than they are written, only the newest is.
+fn spawn_dist_writer(out: PathBuf) -> mpsc::Sender<Arc<Snapshot>> {
+    let (sender, builds) = mpsc::channel::<Arc<Snapshot>>();
+    thread::spawn(move || {
+        while let Ok(mut snapshot) = builds.recv() {
+            while let Ok(newer) = builds.try_recv() {
+                snapshot = newer;
+            }
+            if let Err(e) = snapshot.output.write_atomically(&out) {
+                eprintln!("warning: could not update {}: {}", out.display(), e);
+            }
+        }
+    });
+    sender
+}

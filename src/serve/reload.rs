@@ -1,0 +1,169 @@
+//! Live reload: a small script the server adds to HTML responses (never to `dist/`), and the
+//! Server-Sent Events stream that tells it a new build is live, that only the stylesheet changed,
+//! or that the last edit did not build.
+//!
+//! Why SSE: it is plain HTTP/1.1, browsers reconnect by themselves after a server restart, and
+//! since the server writes its own bytes (not through tiny_http's buffered chunked bodies) each
+//! event leaves at once. Open streams are held by the [`Hub`], not by request workers, so any
+//! number of tabs costs no worker.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use serde_json::json;
+
+use crate::error::Error;
+
+/// The path of the event stream. The leading `_` keeps it clear of any page's URL (a content
+/// file may not start with `_profile/`: see [`is_internal`]).
+pub const EVENTS_PATH: &str = "/_profile/events";
+
+/// Whether a request target is one of the server's own endpoints rather than the site.
+pub fn is_internal(target: &str) -> bool {
+    target == EVENTS_PATH || target.starts_with("/_profile/")
+}
+
+/// The script added before `</body>` of every HTML response; `build` is the build the page
+/// comes from, so that a page loaded just before a rebuild still reloads.
+pub fn script(build: u64) -> String {
+    format!(
+        r#"<script>/* profile serve: live reload */(()=>{{let build={build},box=null;
+const hide=()=>{{if(box){{box.remove();box=null}}}};
+const show=e=>{{if(!box){{box=document.createElement("pre");box.id="profile-build-error";box.setAttribute("role","alert");
+box.style.cssText="position:fixed;left:0;right:0;top:0;z-index:2147483647;margin:0;padding:16px 20px;max-height:60vh;overflow:auto;background:#7f1d1d;color:#fff;font:14px/1.5 ui-monospace,Consolas,monospace;white-space:pre-wrap;box-shadow:0 4px 16px rgba(0,0,0,.4)";
+document.body.appendChild(box)}}box.textContent="profile: the last change did not build; still showing the previous build.\n\n"+e.where+"\n"+e.message+(e.hint?"\nhint: "+e.hint:"")}};
+const events=new EventSource("{EVENTS_PATH}");
+events.addEventListener("hello",m=>{{const d=JSON.parse(m.data);if(d.build!==build)return location.reload();d.error?show(d.error):hide()}});
+events.addEventListener("reload",()=>location.reload());
+events.addEventListener("css",m=>{{const d=JSON.parse(m.data);build=d.build;hide();
+for(const l of document.querySelectorAll('link[rel="stylesheet"]'))l.href=l.href.replace(/style\.[0-9a-f]{{8}}\.css/,d.stylesheet)}});
+events.addEventListener("build-error",m=>show(JSON.parse(m.data).error));}})();</script>"#
+    )
+}
+
+/// `html` with the live-reload script added before `</body>` (or at the end when there is none).
+pub fn inject(html: &[u8], build: u64) -> Vec<u8> {
+    let script = script(build);
+    let at = rfind(html, b"</body>").unwrap_or(html.len());
+    [&html[..at], script.as_bytes(), &html[at..]].concat()
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The JSON an overlay shows for a build error.
+pub fn error_json(err: &Error) -> serde_json::Value {
+    let mut place = err
+        .file
+        .as_ref()
+        .map(|f| f.display().to_string())
+        .unwrap_or_default();
+    if let Some((line, column)) = err.position {
+        place = format!("{place}:{line}:{column}");
+    }
+    json!({
+        "file": err.file.as_ref().map(|f| f.display().to_string()),
+        "line": err.position.map(|p| p.0),
+        "column": err.position.map(|p| p.1),
+        "where": place,
+        "message": err.message,
+        "hint": err.hint,
+    })
+}
+
+/// One Server-Sent Event.
+pub fn event(name: &str, data: &serde_json::Value) -> Vec<u8> {
+    // serde_json never writes a raw newline inside a value, so `data` stays one line.
+    format!("event: {name}\ndata: {data}\n\n").into_bytes()
+}
+
+/// The open event streams.
+#[derive(Default)]
+pub struct Hub {
+    clients: Mutex<Vec<Box<dyn Write + Send>>>,
+}
+
+impl Hub {
+    /// Takes over a connection: writes the response head and a first `hello` event, then keeps
+    /// the stream for later events. Returns whether the client was still there.
+    pub fn subscribe(&self, mut stream: Box<dyn Write + Send>, head: &[u8], hello: &[u8]) -> bool {
+        let ok = stream
+            .write_all(head)
+            .and_then(|()| stream.write_all(b"retry: 500\n\n"))
+            .and_then(|()| stream.write_all(hello))
+            .and_then(|()| stream.flush())
+            .is_ok();
+        if ok {
+            self.lock().push(stream);
+        }
+        ok
+    }
+
+    /// Sends `message` to every open stream, dropping those whose client has gone.
+    pub fn broadcast(&self, message: &[u8]) {
+        self.lock()
+            .retain_mut(|s| s.write_all(message).and_then(|()| s.flush()).is_ok());
+    }
+
+    /// How many streams are open.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no stream is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Box<dyn Write + Send>>> {
+        // A panic while holding the lock left the list intact: keep using it.
+        self.clients.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_goes_before_the_closing_body_tag() {
+        let html = b"<html><body><p>x</p></body></html>";
+        let out = String::from_utf8(inject(html, 7)).unwrap();
+        assert!(out.ends_with("</script></body></html>"), "{out}");
+        assert!(out.contains("let build=7,"));
+        assert!(out.contains(EVENTS_PATH));
+        let bare = String::from_utf8(inject(b"<p>x</p>", 1)).unwrap();
+        assert!(bare.starts_with("<p>x</p><script>"));
+    }
+
+    #[test]
+    fn events_are_one_line_of_json() {
+        let err = Error::in_file("site.toml", "bad \"value\"\nsecond line <b>").at(3, 5);
+        let message = event("build-error", &json!({ "error": error_json(&err) }));
+        let text = String::from_utf8(message).unwrap();
+        assert!(text.starts_with("event: build-error\ndata: {"));
+        assert!(text.ends_with("}\n\n"));
+        assert_eq!(text.matches('\n').count(), 3, "{text}");
+        assert!(text.contains(r#""where":"site.toml:3:5""#), "{text}");
+    }
+
+    #[test]
+    fn hub_drops_clients_that_went_away() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let hub = Hub::default();
+        assert!(hub.subscribe(Box::new(Vec::new()), b"head", b"hello"));
+        assert!(!hub.subscribe(Box::new(Broken), b"head", b"hello"));
+        assert_eq!(hub.len(), 1);
+        hub.broadcast(b"event: reload\n\n");
+        assert_eq!(hub.len(), 1);
+    }
+}
