@@ -48,6 +48,19 @@ enum Command {
         /// No access log
         #[arg(long, short)]
         quiet: bool,
+        /// Print every exchange: connection, request line and headers, status line and headers
+        /// as sent, body size and timings
+        #[arg(long)]
+        trace: bool,
+        /// Record every exchange in FILE as HAR 1.2 (devtools and other HTTP tools read it)
+        #[arg(long, value_name = "FILE")]
+        har: Option<PathBuf>,
+        /// Show Cookie and Authorization values in the trace and HAR instead of masking them
+        #[arg(long)]
+        trace_secrets: bool,
+        /// Also trace the server's own live-reload requests
+        #[arg(long)]
+        trace_internal: bool,
     },
     /// Check site.toml, content, theme and media without writing anything
     Check {
@@ -92,6 +105,10 @@ fn run(command: Command) -> profile::Result<()> {
             port,
             open,
             quiet,
+            trace,
+            har,
+            trace_secrets,
+            trace_internal,
         } => {
             let mut config = profile::serve::ServeConfig::new(&root);
             if let Some(out) = out {
@@ -100,6 +117,13 @@ fn run(command: Command) -> profile::Result<()> {
             config.host = host;
             config.port = port;
             config.quiet = quiet;
+            config.trace = profile::serve::trace::TraceOptions {
+                print: trace,
+                secrets: trace_secrets,
+                internal: trace_internal,
+                har,
+                colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            };
             serve(&config, open)?;
         }
         Command::Check { root } => {

@@ -12,6 +12,7 @@ mod rebuild;
 pub mod reload;
 pub mod resolve;
 pub mod respond;
+pub mod trace;
 pub mod watch;
 
 use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
@@ -19,7 +20,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 use crate::output::{Body, Output};
@@ -56,6 +57,8 @@ pub struct ServeConfig {
     pub watch: bool,
     /// Add the live-reload script to HTML responses.
     pub live_reload: bool,
+    /// `--trace` and `--har`.
+    pub trace: trace::TraceOptions,
 }
 
 impl ServeConfig {
@@ -72,6 +75,7 @@ impl ServeConfig {
             limits: ConnectionLimits::default(),
             watch: true,
             live_reload: true,
+            trace: trace::TraceOptions::default(),
         }
     }
 }
@@ -95,6 +99,10 @@ struct Shared {
     live_reload: bool,
     quiet: bool,
     colour: bool,
+    /// `--trace` / `--har`, when asked for.
+    recorder: Option<trace::Recorder>,
+    connections: trace::ConnectionTable,
+    addr: SocketAddr,
 }
 
 impl Shared {
@@ -158,6 +166,11 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::new(format!("cannot listen: {}", crate::error::describe_io(&e))))?;
+    let recorder = if config.trace.enabled() {
+        Some(trace::Recorder::new(config.trace.clone())?)
+    } else {
+        None
+    };
     let server = tiny_http::Server::from_listener_with_limits(listener, None, config.limits)
         .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
     let server = Arc::new(server);
@@ -173,6 +186,9 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         live_reload: config.live_reload,
         quiet: config.quiet,
         colour: std::io::stderr().is_terminal(),
+        recorder,
+        connections: trace::ConnectionTable::default(),
+        addr,
     });
     if config.watch {
         rebuild::spawn(site, config, Arc::clone(&shared));
@@ -278,52 +294,60 @@ pub fn local_urls(addr: SocketAddr) -> Vec<String> {
     urls
 }
 
-fn handle(request: tiny_http::Request, shared: &Shared) {
+fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
+    let received = Instant::now();
+    let now = SystemTime::now();
     let snapshot = shared.snapshot();
-    let method = request.method().as_str().to_string();
-    let target = request.url().to_string();
-    let version = (request.http_version().0, request.http_version().1);
-    let header_pairs: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
-        .collect();
-    let headers: Vec<(&str, &str)> = header_pairs
+    let client = request.remote_addr().copied();
+    let exchange = Exchange {
+        client,
+        connection: shared.connections.next_request(client),
+        when: now,
+        method: request.method().as_str().to_string(),
+        target: request.url().to_string(),
+        version: (request.http_version().0, request.http_version().1),
+        headers: request
+            .headers()
+            .iter()
+            .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+            .collect(),
+    };
+    let live_reload = shared.live_reload.then_some(snapshot.build);
+    if live_reload.is_some() && exchange.method == "GET" && exchange.target == reload::EVENTS_PATH {
+        let (reply, head, hello) = events_reply(shared, &snapshot, now, exchange.version);
+        let sent = shared.hub.subscribe(request.into_writer(), &head, &hello);
+        let sent = Sent {
+            head_bytes: if sent { head.len() as u64 } else { 0 },
+            body_bytes: if sent { hello.len() as u64 } else { 0 },
+            first_byte: received.elapsed(),
+            total: received.elapsed(),
+        };
+        exchange.finish(shared, reply, sent);
+        return;
+    }
+    let headers: Vec<(&str, &str)> = exchange
+        .headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     let info = RequestInfo {
-        method: &method,
-        target: &target,
-        version,
+        method: &exchange.method,
+        target: &exchange.target,
+        version: exchange.version,
         headers: &headers,
     };
-    let now = SystemTime::now();
-    let live_reload = shared.live_reload.then_some(snapshot.build);
-    let exchange = Exchange {
-        client: request.remote_addr().copied(),
-        when: now,
-        request_line: format!("{method} {target} HTTP/{}.{}", version.0, version.1),
-        quiet: shared.quiet,
-        colour: shared.colour,
-    };
-    if live_reload.is_some() && method == "GET" && target == reload::EVENTS_PATH {
-        let (reply, head, hello) = events_reply(shared, &snapshot, now, version);
-        let sent = shared.hub.subscribe(request.into_writer(), &head, &hello);
-        exchange.log(&reply, sent);
-        return;
-    }
     let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, live_reload);
-    let head = respond::head_bytes(&reply, version);
-    let writer = request.into_writer();
+    let head = respond::head_bytes(&reply, exchange.version);
+    let writer = Counting::new(request.into_writer(), received);
     if reply.body_len() > STREAM_ON_OWN_THREAD {
+        let shared = Arc::clone(shared);
         thread::spawn(move || {
-            let sent = write_reply(writer, head, &reply, &snapshot.output).is_ok();
-            exchange.log(&reply, sent);
+            let sent = write_reply(writer, head, &reply, &snapshot.output);
+            exchange.finish(&shared, reply, sent);
         });
     } else {
-        let sent = write_reply(writer, head, &reply, &snapshot.output).is_ok();
-        exchange.log(&reply, sent);
+        let sent = write_reply(writer, head, &reply, &snapshot.output);
+        exchange.finish(shared, reply, sent);
     }
 }
 
@@ -355,39 +379,117 @@ fn events_reply(
     (reply, head, hello)
 }
 
-/// What the access log says about one exchange.
+/// One request, as read, waiting for its response to be sent.
 struct Exchange {
     client: Option<SocketAddr>,
+    connection: trace::ConnectionInfo,
     when: SystemTime,
-    request_line: String,
-    quiet: bool,
-    colour: bool,
+    method: String,
+    target: String,
+    version: (u8, u8),
+    headers: Vec<(String, String)>,
+}
+
+/// What actually left for one response.
+struct Sent {
+    head_bytes: u64,
+    body_bytes: u64,
+    first_byte: Duration,
+    total: Duration,
 }
 
 impl Exchange {
-    fn log(&self, reply: &Reply, sent: bool) {
-        if self.quiet {
-            return;
+    /// Logs the exchange (access log, trace, HAR) with what was sent.
+    fn finish(self, shared: &Shared, reply: Reply, sent: Sent) {
+        if !shared.quiet {
+            let request_line = format!(
+                "{} {} HTTP/{}.{}",
+                self.method, self.target, self.version.0, self.version.1
+            );
+            let line = log::common_log_line(
+                self.client,
+                self.when,
+                &request_line,
+                reply.status,
+                sent.body_bytes,
+            );
+            if shared.colour {
+                eprintln!("{}", log::colour(&line, reply.status));
+            } else {
+                eprintln!("{line}");
+            }
         }
-        let bytes = if sent { reply.body_len() } else { 0 };
-        let line = log::common_log_line(
-            self.client,
-            self.when,
-            &self.request_line,
-            reply.status,
-            bytes,
-        );
-        if self.colour {
-            eprintln!("{}", log::colour(&line, reply.status));
-        } else {
-            eprintln!("{line}");
+        if let Some(recorder) = shared.recorder.as_ref().filter(|r| r.wants(&self.target)) {
+            recorder.record(&trace::Record {
+                started: self.when,
+                client: self.client,
+                server: shared.addr,
+                connection: self.connection,
+                method: self.method,
+                target: self.target,
+                version: self.version,
+                request_headers: self.headers,
+                reply,
+                head_bytes: sent.head_bytes,
+                body_bytes: sent.body_bytes,
+                first_byte: sent.first_byte,
+                total: sent.total,
+            });
         }
     }
 }
 
-/// Writes the head and body of `reply`, in one write when the body is small.
-fn write_reply(
-    mut writer: Box<dyn Write + Send>,
+/// A writer that counts the bytes it passes on and notes when the first one left.
+struct Counting {
+    inner: Box<dyn Write + Send>,
+    since: Instant,
+    written: u64,
+    first: Option<Duration>,
+}
+
+impl Counting {
+    fn new(inner: Box<dyn Write + Send>, since: Instant) -> Counting {
+        Counting {
+            inner,
+            since,
+            written: 0,
+            first: None,
+        }
+    }
+}
+
+impl Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        if n > 0 && self.first.is_none() {
+            self.first = Some(self.since.elapsed());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes the head and body of `reply`, in one write when the body is small, and says what
+/// left (on an error, what left before it).
+fn write_reply(mut writer: Counting, head: Vec<u8>, reply: &Reply, output: &Output) -> Sent {
+    let head_len = head.len() as u64;
+    // Errors mean the client went away: what was sent until then is what is reported.
+    let _ = write_head_and_body(&mut writer, head, reply, output);
+    let written = writer.written;
+    Sent {
+        head_bytes: written.min(head_len),
+        body_bytes: written.saturating_sub(head_len),
+        first_byte: writer.first.unwrap_or_else(|| writer.since.elapsed()),
+        total: writer.since.elapsed(),
+    }
+}
+
+fn write_head_and_body(
+    writer: &mut Counting,
     mut head: Vec<u8>,
     reply: &Reply,
     output: &Output,
@@ -421,7 +523,7 @@ fn write_reply(
                     let mut file = std::fs::File::open(path)?;
                     file.seek(SeekFrom::Start(*start))?;
                     writer.write_all(&head)?;
-                    let copied = std::io::copy(&mut file.take(*len), &mut writer)?;
+                    let copied = std::io::copy(&mut file.take(*len), writer)?;
                     if copied != *len {
                         // The file shrank under us: the promised Content-Length cannot be kept,
                         // and the error drops the connection so the client sees a short read.
