@@ -103,6 +103,8 @@ struct Shared {
     recorder: Option<trace::Recorder>,
     connections: trace::ConnectionTable,
     addr: SocketAddr,
+    /// Set by [`RunningServer::stop`]: the rebuild thread ends at its next wake-up.
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -118,6 +120,7 @@ pub struct RunningServer {
     workers: Vec<JoinHandle<()>>,
     /// What the first build made, for the start-up message.
     pub report: crate::BuildReport,
+    shared: Arc<Shared>,
 }
 
 impl RunningServer {
@@ -135,6 +138,9 @@ impl RunningServer {
 
     /// Stops accepting requests and waits for the workers to finish what they are doing.
     pub fn stop(self) {
+        self.shared
+            .stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         for _ in &self.workers {
             self.server.unblock();
         }
@@ -189,6 +195,7 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         recorder,
         connections: trace::ConnectionTable::default(),
         addr,
+        stopped: std::sync::atomic::AtomicBool::new(false),
     });
     if config.watch {
         rebuild::spawn(site, config, Arc::clone(&shared));
@@ -210,6 +217,7 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         server,
         workers,
         report,
+        shared,
     })
 }
 

@@ -59,6 +59,14 @@ pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) {
     };
     thread::spawn(move || {
         while let Some(batch) = watcher.next_batch(QUIET, LONGEST) {
+            if state
+                .shared
+                .stopped
+                .load(std::sync::atomic::Ordering::SeqCst)
+            {
+                // The server was stopped: no rebuild may write into a folder being removed.
+                break;
+            }
             let redo = watch::plan(&state.root, &state.out, &state.media, &batch);
             if redo == Redo::Nothing {
                 continue;
