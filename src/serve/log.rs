@@ -37,15 +37,19 @@ fn clf_date(when: SystemTime) -> String {
     }
 }
 
-/// Wraps `line` in the ANSI colour for `status`: green 2xx, cyan 3xx, yellow 4xx, red 5xx.
-pub fn colour(line: &str, status: u16) -> String {
-    let code = match status {
+/// The ANSI colour code for `status`: green 2xx, cyan 3xx, yellow 4xx, red 5xx.
+pub fn status_colour(status: u16) -> &'static str {
+    match status {
         200..=299 => "32",
         300..=399 => "36",
         400..=499 => "33",
         _ => "31",
-    };
-    format!("\x1b[{code}m{line}\x1b[0m")
+    }
+}
+
+/// Wraps `line` in the ANSI colour for `status`.
+pub fn colour(line: &str, status: u16) -> String {
+    format!("\x1b[{}m{line}\x1b[0m", status_colour(status))
 }
 
 #[cfg(test)]

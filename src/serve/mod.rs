@@ -141,6 +141,7 @@ impl RunningServer {
         self.shared
             .stopped
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shared.hub.close_all();
         for _ in &self.workers {
             self.server.unblock();
         }

@@ -106,6 +106,13 @@ impl Hub {
             .retain_mut(|s| s.write_all(message).and_then(|()| s.flush()).is_ok());
     }
 
+    /// Drops every stream (the server is stopping). Each connection then closes as soon as
+    /// tiny_http's thread for it lets go of the socket: at once if the client closed it, else
+    /// after the idle timeout.
+    pub fn close_all(&self) {
+        self.lock().clear();
+    }
+
     /// How many streams are open.
     pub fn len(&self) -> usize {
         self.lock().len()

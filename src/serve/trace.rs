@@ -227,15 +227,9 @@ pub fn format_trace(record: &Record, options: &TraceOptions) -> String {
         ));
     }
     let status = record.reply.status;
-    let status_colour = match status {
-        200..=299 => "32",
-        300..=399 => "36",
-        400..=499 => "33",
-        _ => "31",
-    };
     let sent_minor = if record.version == (1, 0) { 0 } else { 1 };
     out.push_str(&paint(
-        status_colour,
+        super::log::status_colour(status),
         format!("< HTTP/1.{sent_minor} {status} {}", reason(status)),
     ));
     out.push('\n');
