@@ -45,8 +45,34 @@ pub struct Entry {
 pub enum Body {
     /// Rendered in memory; shared between snapshots of the served site.
     Bytes(Arc<[u8]>),
-    /// Copied from a source file as it is.
-    File(PathBuf),
+    /// Copied from a source file as it is; `stamp` is the file's size and modification time
+    /// when it was hashed, so a later edit can be noticed before the next build.
+    File {
+        /// The source file.
+        path: PathBuf,
+        /// Size and modification time when hashed.
+        stamp: FileStamp,
+    },
+}
+
+/// A file's size and modification time: if both are unchanged, so (in practice) is the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub len: u64,
+    /// Last modification, where the file system records it.
+    pub modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    /// The stamp of the file at `path` now.
+    pub fn of(path: &Path) -> std::io::Result<FileStamp> {
+        let meta = fs::metadata(path)?;
+        Ok(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 impl Entry {
@@ -81,7 +107,7 @@ impl Entry {
     pub fn len(&self) -> std::io::Result<u64> {
         match &self.body {
             Body::Bytes(b) => Ok(b.len() as u64),
-            Body::File(path) => Ok(fs::metadata(path)?.len()),
+            Body::File { path, .. } => Ok(fs::metadata(path)?.len()),
         }
     }
 
@@ -96,23 +122,23 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// SHA-256 and length of a file, read in chunks so that a large recording is never held in
-/// memory whole.
-pub fn hash_file(path: &Path) -> std::io::Result<([u8; 32], u64)> {
+/// SHA-256 and stamp of a file, read in chunks so that a large recording is never held in
+/// memory whole. The stamp is taken first: if the file changes while it is read, the stamp no
+/// longer matches and the change is noticed.
+pub fn hash_file(path: &Path) -> std::io::Result<([u8; 32], FileStamp)> {
     use std::io::Read;
+    let stamp = FileStamp::of(path)?;
     let mut file = fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 256 * 1024];
-    let mut len = 0;
     loop {
         let n = file.read(&mut buffer)?;
         if n == 0 {
             break;
         }
         hasher.update(&buffer[..n]);
-        len += n as u64;
     }
-    Ok((hasher.finalize().into(), len))
+    Ok((hasher.finalize().into(), stamp))
 }
 
 /// Lower-case hex of `bytes`.
@@ -212,7 +238,7 @@ impl Output {
                 Body::Bytes(bytes) => fs::write(&target, &bytes[..])
                     .map(|()| bytes.len() as u64)
                     .map_err(|e| Error::io(&target, &e))?,
-                Body::File(source) => {
+                Body::File { path: source, .. } => {
                     fs::copy(source, &target).map_err(|e| Error::io(source, &e))?
                 }
             };

@@ -243,13 +243,16 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
         output.insert(media_path(media), media_entry(media))?;
     }
     for asset in &site.assets {
-        let (hash, _) = crate::output::hash_file(&asset.path)
+        let (hash, stamp) = crate::output::hash_file(&asset.path)
             .map_err(|e| crate::error::Error::io(&asset.path, &e))?;
         let mime = mime_guess::from_path(&asset.relative)
             .first_raw()
             .unwrap_or("application/octet-stream");
         let path = format!("{ASSETS_DIR}/{}", asset.relative);
-        let body = Body::File(asset.path.clone());
+        let body = Body::File {
+            path: asset.path.clone(),
+            stamp,
+        };
         output.insert(
             path.clone(),
             Entry::new(body, hash, with_charset(mime), path),
@@ -304,7 +307,10 @@ fn media_path(media: &Media) -> String {
 fn media_entry(media: &Media) -> Entry {
     let body = match &media.bytes {
         Some(bytes) => Body::Bytes(Arc::clone(bytes)),
-        None => Body::File(media.path.clone()),
+        None => Body::File {
+            path: media.path.clone(),
+            stamp: media.stamp,
+        },
     };
     let mut entry = Entry::new(
         body,

@@ -48,6 +48,8 @@ pub struct Media {
     pub bytes: Option<std::sync::Arc<[u8]>>,
     /// SHA-256 of its content.
     pub hash: [u8; 32],
+    /// Its size and modification time when hashed.
+    pub stamp: crate::output::FileStamp,
     /// What its bytes say it is.
     pub format: &'static Format,
     /// The file name as written, without directories (`logo.png`).
@@ -172,8 +174,8 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
     };
     // The format is in the first bytes; the hash needs them all, but never all at once.
     let head = read_head(&file.path, 64 * 1024).map_err(not_readable)?;
-    let (hash, len) = crate::output::hash_file(&file.path).map_err(not_readable)?;
-    let bytes = if len <= IN_MEMORY_LIMIT {
+    let (hash, stamp) = crate::output::hash_file(&file.path).map_err(not_readable)?;
+    let bytes = if stamp.len <= IN_MEMORY_LIMIT {
         Some(std::fs::read(&file.path).map_err(not_readable)?.into())
     } else {
         None
@@ -210,6 +212,7 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
         path: file.path.clone(),
         bytes,
         hash,
+        stamp,
         format,
         file_name,
     })

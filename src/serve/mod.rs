@@ -72,7 +72,11 @@ impl ServeConfig {
             port: 5000,
             quiet: false,
             workers: 8,
-            limits: ConnectionLimits::default(),
+            limits: ConnectionLimits {
+                // GET and HEAD only: request bodies are never read (see respond::wants_close).
+                read_request_bodies: false,
+                ..ConnectionLimits::default()
+            },
             watch: true,
             live_reload: true,
             trace: trace::TraceOptions::default(),
@@ -157,6 +161,8 @@ impl RunningServer {
 pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     let started = std::time::Instant::now();
     crate::output::check_out_dir(&config.root, &config.out)?;
+    // Bind first: a port in use is reported before anything is built or written.
+    let listener = bind(&config.host, config.port)?;
     let site = crate::site::Site::load(&config.root)?;
     let output = crate::render::render(&site)?;
     let bytes = output.write_atomically(&config.out)?;
@@ -169,7 +175,6 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         out: config.out.clone(),
     };
 
-    let listener = bind(&config.host, config.port)?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::new(format!("cannot listen: {}", crate::error::describe_io(&e))))?;
@@ -224,7 +229,7 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
 
 /// HTTP dates have whole seconds; a `Last-Modified` with a fraction would never equal the
 /// `If-Modified-Since` the browser sends back.
-fn whole_seconds(t: SystemTime) -> SystemTime {
+pub(crate) fn whole_seconds(t: SystemTime) -> SystemTime {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     UNIX_EPOCH + Duration::from_secs(secs)
 }
@@ -528,7 +533,7 @@ fn write_head_and_body(
                         writer.write_all(body)?;
                     }
                 }
-                Body::File(path) => {
+                Body::File { path, .. } => {
                     let mut file = std::fs::File::open(path)?;
                     file.seek(SeekFrom::Start(*start))?;
                     writer.write_all(&head)?;

@@ -42,11 +42,18 @@ impl<'a> RequestInfo<'a> {
             .map(|(_, v)| *v)
     }
 
-    /// Whether the connection ends after this exchange (RFC 9112 §9.3).
+    /// Whether the connection ends after this exchange (RFC 9112 §9.3): the client asked, or
+    /// it is HTTP/1.0 without keep-alive, or the request announced a body, which this server
+    /// never reads (so its bytes cannot be told from a next request; the patched tiny_http
+    /// closes such connections by the same rule).
     pub fn wants_close(&self) -> bool {
         let connection = self.header("Connection").unwrap_or("").to_ascii_lowercase();
         let has = |token: &str| connection.split(',').any(|t| t.trim() == token);
-        has("close") || (self.version < (1, 1) && !has("keep-alive"))
+        let announces_body = self.header("Transfer-Encoding").is_some()
+            || self
+                .header("Content-Length")
+                .is_some_and(|v| v.trim() != "0");
+        has("close") || (self.version < (1, 1) && !has("keep-alive")) || announces_body
     }
 }
 
@@ -200,23 +207,32 @@ fn respond_to_get(
         }
         _ => None,
     };
-    let len = match &with_script {
-        Some((bytes, _)) => bytes.len() as u64,
-        None => match entry.len() {
-            Ok(len) => len,
+    // A file served from its source may have been edited since it was hashed (before the
+    // rebuild catches up): then it gets a weak validator from its size and time, so that no 304
+    // or ranged reply mixes old and new bytes (If-Range needs a strong one).
+    let mut last_modified = built;
+    let (len, etag) = match (&with_script, &entry.body) {
+        (Some((bytes, build)), _) => (
+            bytes.len() as u64,
+            http::etag_from_hash(&crate::output::sha256(
+                &[&entry.hash[..], &build.to_le_bytes()].concat(),
+            )),
+        ),
+        (None, Body::File { path, stamp }) => match crate::output::FileStamp::of(path) {
+            Ok(now) if now == *stamp => (now.len, http::etag_from_hash(&entry.hash)),
+            Ok(now) => {
+                let modified = now.modified.unwrap_or(built);
+                last_modified = super::whole_seconds(modified);
+                (now.len, weak_etag(&now))
+            }
             // The source file vanished since the build (it is being edited): as good as missing.
             Err(_) => return not_found(request.target, output, live_reload),
         },
-    };
-    let etag = match &with_script {
-        Some((_, build)) => http::etag_from_hash(&crate::output::sha256(
-            &[&entry.hash[..], &build.to_le_bytes()].concat(),
-        )),
-        None => http::etag_from_hash(&entry.hash),
+        (None, Body::Bytes(bytes)) => (bytes.len() as u64, http::etag_from_hash(&entry.hash)),
     };
     let validators = Validators {
         etag: &etag,
-        last_modified: built,
+        last_modified,
     };
     let cache_control = if entry.immutable {
         IMMUTABLE
@@ -236,7 +252,7 @@ fn respond_to_get(
             // RFC 9110 §15.4.5: the fields a 200 would have sent that describe caching.
             headers.push(("Cache-Control", cache_control.into()));
             headers.push(("ETag", etag.clone()));
-            headers.push(("Last-Modified", http::http_date(built)));
+            headers.push(("Last-Modified", http::http_date(last_modified)));
             return Reply {
                 status: 304,
                 headers,
@@ -249,7 +265,7 @@ fn respond_to_get(
     headers.push(("Content-Type", entry.mime.clone()));
     headers.push(("Cache-Control", cache_control.into()));
     headers.push(("ETag", etag.clone()));
-    headers.push(("Last-Modified", http::http_date(built)));
+    headers.push(("Last-Modified", http::http_date(last_modified)));
     headers.push(("Accept-Ranges", "bytes".into()));
     headers.push(("X-Content-Type-Options", "nosniff".into()));
 
@@ -295,6 +311,15 @@ fn respond_to_get(
     }
 }
 
+/// `W/"<size>-<nanoseconds>"`: a weak validator for a file whose content hash is not known.
+fn weak_etag(stamp: &crate::output::FileStamp) -> String {
+    let nanos = stamp
+        .modified
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("W/\"{:x}-{nanos:x}\"", stamp.len)
+}
+
 /// A reply with a short plain-text body (or none).
 fn text_reply(status: u16, text: &str) -> Reply {
     let mut headers = Vec::with_capacity(4);
@@ -315,7 +340,7 @@ fn text_reply(status: u16, text: &str) -> Reply {
 fn not_found(target: &str, output: &Output, live_reload: Option<u64>) -> Reply {
     let page = output.get("404.html").and_then(|entry| match &entry.body {
         Body::Bytes(bytes) => Some(&bytes[..]),
-        Body::File(_) => None,
+        Body::File { .. } => None,
     });
     let Some(page) = page else {
         return text_reply(404, "404 Not Found\n");

@@ -195,6 +195,12 @@ impl ClientConnection {
         let mut data_source = self.source.next().unwrap();
         std::mem::swap(&mut self.next_header_source, &mut data_source);
 
+        // profile patch: with `read_request_bodies` off, a request with a body is the last one
+        let read_body = self.limits.read_request_bodies || !announces_body(&headers);
+        if !read_body {
+            self.no_more_requests = true;
+        }
+
         // building the next reader
         let request = crate::request::new_request(
             self.secure,
@@ -205,6 +211,7 @@ impl ClientConnection {
             *self.remote_addr.as_ref().unwrap(),
             data_source,
             writer,
+            read_body,
         )
         .map_err(|e| {
             use crate::request;
@@ -273,13 +280,13 @@ impl Iterator for ClientConnection {
                 }
 
                 Err(ReadError::HeadTooLarge) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(431)).with_header(
-                        crate::Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap(),
+                    // Written raw: `Response` drops any `Connection` field it is given.
+                    let mut writer = self.sink.next().unwrap();
+                    let _ = std::io::Write::write_all(
+                        &mut writer,
+                        b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                     );
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
+                    let _ = std::io::Write::flush(&mut writer);
                     return None;
                 }
 
@@ -326,6 +333,15 @@ impl Iterator for ClientConnection {
             return Some(rq);
         }
     }
+}
+
+/// profile patch: whether a request announces a body (RFC 9112 §6.3). A `Content-Length` that
+/// does not parse counts too: its bytes must not be taken for a next request.
+pub(crate) fn announces_body(headers: &[crate::Header]) -> bool {
+    headers.iter().any(|h| {
+        h.field.equiv("Transfer-Encoding")
+            || (h.field.equiv("Content-Length") && h.value.as_str().trim() != "0")
+    })
 }
 
 /// Parses a "HTTP/1.1" string.

@@ -213,6 +213,12 @@ pub struct ConnectionLimits {
     /// The most connections served at once (each holds one thread); further connections get
     /// 503 and are closed at once.
     pub max_connections: usize,
+    /// When false, request bodies are never read: a request that announces one (any
+    /// `Transfer-Encoding`, or a `Content-Length` other than 0) gets an empty body reader and
+    /// its connection is closed after the response, since the unread bytes cannot be told
+    /// apart from a next request. For servers that only answer GET and HEAD: no client can
+    /// then hold a thread by trickling a body, or make the server allocate its length.
+    pub read_request_bodies: bool,
 }
 
 impl Default for ConnectionLimits {
@@ -223,6 +229,7 @@ impl Default for ConnectionLimits {
             head_timeout: Duration::from_secs(10),
             max_head_bytes: 16 * 1024,
             max_connections: 1024,
+            read_request_bodies: true,
         }
     }
 }
@@ -344,7 +351,9 @@ impl Server {
         let inside_messages = messages.clone();
         thread::spawn(move || {
             // a tasks pool is used to dispatch the connections into threads
-            let tasks_pool = util::TaskPool::new();
+            // profile patch: one thread per connection (there are at most `max_connections`),
+            // not upstream's task pool, which under a burst of keep-alive connections queues new
+            // ones behind threads that each hold a connection for its whole life.
 
             log::debug!("Running accept thread");
             let open_connections = Arc::new(AtomicUsize::new(0));
@@ -390,9 +399,8 @@ impl Server {
                         let messages = inside_messages.clone();
                         let mut client = Some(client);
                         let guard = ConnectionCount::new(&open_connections);
-                        let mut guard = Some(guard);
-                        tasks_pool.spawn(Box::new(move || {
-                            let _guard = guard.take();
+                        let spawned = thread::Builder::new().spawn(move || {
+                            let _guard = guard;
                             if let Some(client) = client.take() {
                                 // Synchronization is needed for HTTPS requests to avoid a deadlock
                                 if client.secure() {
@@ -407,7 +415,11 @@ impl Server {
                                     }
                                 }
                             }
-                        }));
+                        });
+                        if let Err(e) = spawned {
+                            // Out of threads: this connection is dropped (closed), not the server.
+                            log::error!("Cannot start a connection thread: {}", e);
+                        }
                     }
 
                     Err(e) => {

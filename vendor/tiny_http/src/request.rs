@@ -135,6 +135,8 @@ pub fn new_request<R, W>(
     remote_addr: Option<SocketAddr>,
     mut source_data: R,
     writer: W,
+    // profile patch: false leaves the body unread (see `ConnectionLimits::read_request_bodies`)
+    read_body: bool,
 ) -> Result<Request, RequestCreationError>
 where
     R: Read + Send + 'static,
@@ -158,8 +160,8 @@ where
             .and_then(|h| FromStr::from_str(h.value.as_str()).ok())
     };
 
-    // true if the client sent a `Expect: 100-continue` header
-    let expects_continue = {
+    // profile patch: a body that is not to be read is never asked for (no 100 Continue)
+    let expects_continue = read_body && {
         match headers
             .iter()
             .find(|h: &&Header| h.field.equiv("Expect"))
@@ -185,7 +187,10 @@ where
 
     // we wrap `source_data` around a reading whose nature depends on the transfer-encoding and
     // content-length headers
-    let reader = if connection_upgrade {
+    let reader = if !read_body {
+        // profile patch: the body is left unread; the connection closes after the response
+        Box::new(io::empty()) as Box<dyn Read + Send + 'static>
+    } else if connection_upgrade {
         // if we have a `Connection: upgrade`, always keeping the whole reader
         Box::new(source_data) as Box<dyn Read + Send + 'static>
     } else if let Some(content_length) = content_length {
