@@ -229,7 +229,7 @@ fn nav_items<'a>(
 /// The fingerprinted paths of the stylesheet, logo and audio, from their hashes.
 fn shared_urls(site: &Site) -> SharedUrls {
     SharedUrls {
-        stylesheet: stylesheet_entry(site).0,
+        stylesheet: stylesheet_path(site),
         logo: media_path(&site.logo),
         audio: media_path(&site.audio),
     }
@@ -263,6 +263,11 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
         logo: media_path(&site.logo),
         audio: media_path(&site.audio),
     })
+}
+
+/// The output path of the site's stylesheet (`assets/style.1a2b3c4d.css`).
+pub fn stylesheet_path(site: &Site) -> String {
+    stylesheet_entry(site).0
 }
 
 fn stylesheet_entry(site: &Site) -> (String, Entry) {

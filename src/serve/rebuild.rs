@@ -122,7 +122,8 @@ impl Rebuilder {
                     .write()
                     .unwrap_or_else(|e| e.into_inner()) = Arc::clone(&snapshot);
                 *self.shared.error.write().unwrap_or_else(|e| e.into_inner()) = None;
-                let message = match stylesheet_name(&snapshot.output) {
+                let stylesheet = crate::render::stylesheet_path(&self.site);
+                let message = match stylesheet.rsplit('/').next() {
                     Some(name) if stylesheet_only => reload::event(
                         "css",
                         &json!({ "build": snapshot.build, "stylesheet": name }),
@@ -206,16 +207,6 @@ fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The file name of the stylesheet in `output` (`style.1a2b3c4d.css`).
-fn stylesheet_name(output: &Output) -> Option<String> {
-    output
-        .iter()
-        .map(|(path, _)| path)
-        .find(|path| path.starts_with("assets/style.") && path.ends_with(".css"))
-        .and_then(|path| path.rsplit('/').next())
-        .map(str::to_string)
 }
 
 /// Writes each new build to `out` on a thread of its own, so that the pages reload without

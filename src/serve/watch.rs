@@ -90,11 +90,10 @@ fn classify(root: &Path, out: &Path, media: &[PathBuf], path: &Path) -> Redo {
         [dir, rest @ ..] if dir == CONTENT_DIR => {
             match rest.last() {
                 Some(name) if name.ends_with(".md") => Redo::Pages([rest.join("/")].into()),
-                // `content/` itself or a folder in it appeared, vanished or was renamed: the
-                // pages it held are found by a full load.
-                None => Redo::Everything,
-                Some(name) if !name.contains('.') => Redo::Everything,
-                Some(_) => Redo::Nothing,
+                // `content/` itself, or a folder in it (`notes`, `v1.2`: a name alone does not
+                // say), appeared, vanished or was renamed: the pages it held are found by a
+                // full load. A stray non-Markdown file costs one needless rebuild.
+                _ => Redo::Everything,
             }
         }
         _ => Redo::Nothing,
@@ -214,6 +213,7 @@ mod tests {
             "/music/intro.mp3",
             "/site/content",
             "/site/content/notes",
+            "/site/content/v1.2",
         ] {
             assert_eq!(redo(&[path]), Redo::Everything, "{path}");
         }
@@ -244,7 +244,6 @@ mod tests {
             "/site/theme/.style.css.swx",
             "/site/README.md",
             "/site/target/debug/profile",
-            "/site/content/notes.txt",
             "/elsewhere/site.toml",
             "/site",
         ] {

@@ -99,8 +99,8 @@ use std::io::Error as IoError;
 use std::io::ErrorKind as IoErrorKind;
 use std::io::Result as IoResult;
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
@@ -134,6 +134,9 @@ pub struct Server {
     // should be false as long as the server exists
     // when set to true, all the subtasks will close within a few hundreds ms
     close: Arc<AtomicBool>,
+
+    // profile patch: the open connections, closed when the server is dropped
+    connections: Arc<OpenConnections>,
 
     // queue for messages received by child threads
     messages: Arc<MessagesQueue<Message>>,
@@ -180,19 +183,44 @@ pub struct ServerConfig {
     pub ssl: Option<SslConfig>,
 }
 
-/// profile patch: counts a connection as open until dropped.
-struct ConnectionCount(Arc<AtomicUsize>);
+/// profile patch: the open connections, so that there can be a cap on them and so that dropping
+/// the server closes them (a keep-alive or streaming connection would otherwise outlive it).
+#[derive(Default)]
+struct OpenConnections {
+    sockets: std::sync::Mutex<(u64, std::collections::HashMap<u64, Connection>)>,
+}
 
-impl ConnectionCount {
-    fn new(count: &Arc<AtomicUsize>) -> ConnectionCount {
-        count.fetch_add(1, Relaxed);
-        ConnectionCount(count.clone())
+impl OpenConnections {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, std::collections::HashMap<u64, Connection>)> {
+        self.sockets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn len(&self) -> usize {
+        self.lock().1.len()
+    }
+
+    /// Registers `socket` until the returned guard is dropped.
+    fn register(self: &Arc<Self>, socket: Connection) -> Registration {
+        let mut sockets = self.lock();
+        sockets.0 += 1;
+        let id = sockets.0;
+        sockets.1.insert(id, socket);
+        Registration(self.clone(), id)
+    }
+
+    fn shutdown_all(&self) {
+        for (_, socket) in self.lock().1.drain() {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
     }
 }
 
-impl Drop for ConnectionCount {
+/// profile patch: keeps a connection registered while its thread runs.
+struct Registration(Arc<OpenConnections>, u64);
+
+impl Drop for Registration {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Relaxed);
+        self.0.lock().1.remove(&self.1);
     }
 }
 
@@ -348,6 +376,8 @@ impl Server {
         let messages = MessagesQueue::with_capacity(8);
 
         let inside_close_trigger = close_trigger.clone();
+        let connections = Arc::new(OpenConnections::default());
+        let inside_connections = connections.clone();
         let inside_messages = messages.clone();
         thread::spawn(move || {
             // a tasks pool is used to dispatch the connections into threads
@@ -356,15 +386,15 @@ impl Server {
             // ones behind threads that each hold a connection for its whole life.
 
             log::debug!("Running accept thread");
-            let open_connections = Arc::new(AtomicUsize::new(0));
             while !inside_close_trigger.load(Relaxed) {
+                let mut registration = None;
                 let new_client = match server.accept() {
                     Ok((mut sock, _)) => {
                         use util::RefinedTcpStream;
                         if sock.apply_limits(&limits).is_err() {
                             continue;
                         }
-                        if open_connections.load(Relaxed) >= limits.max_connections {
+                        if inside_connections.len() >= limits.max_connections {
                             // Full: answer at once rather than leave the client waiting.
                             let _ = std::io::Write::write_all(
                                 &mut sock,
@@ -372,6 +402,10 @@ impl Server {
                             );
                             continue;
                         }
+                        registration = sock
+                            .try_clone()
+                            .ok()
+                            .map(|s| inside_connections.register(s));
                         let (read_closable, write_closable) = match ssl {
                             None => RefinedTcpStream::new(sock),
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
@@ -398,7 +432,7 @@ impl Server {
                     Ok(client) => {
                         let messages = inside_messages.clone();
                         let mut client = Some(client);
-                        let guard = ConnectionCount::new(&open_connections);
+                        let guard = registration.take();
                         let spawned = thread::Builder::new().spawn(move || {
                             let _guard = guard;
                             if let Some(client) = client.take() {
@@ -437,6 +471,7 @@ impl Server {
         // result
         Ok(Server {
             messages,
+            connections,
             close: close_trigger,
             listening_addr: local_addr,
         })
@@ -507,6 +542,8 @@ impl Iterator for IncomingRequests<'_> {
 impl Drop for Server {
     fn drop(&mut self) {
         self.close.store(true, Relaxed);
+        // profile patch: end the open connections too
+        self.connections.shutdown_all();
         // Connect briefly to ourselves to unblock the accept thread
         let maybe_stream = match &self.listening_addr {
             ListenAddr::IP(addr) => TcpStream::connect(addr).map(Connection::from),
