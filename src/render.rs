@@ -1,6 +1,8 @@
 //! Render: [`Site`] → [`Output`], pure. Fingerprinted names and relative URLs are decided here,
 //! once, so the output works at `/`, under any sub-path and from `file://`.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::content::Page;
@@ -66,7 +68,7 @@ struct Row<'a> {
 
 #[derive(Serialize)]
 struct NavItem<'a> {
-    title: &'a str,
+    title: Cow<'a, str>,
     url: String,
     current: bool,
 }
@@ -174,6 +176,12 @@ fn render_pages(
         entry.source = format!("content/{}", page.source);
         put(&page.output_path, entry)?;
     }
+    if only.is_none() && site.pages.len() > NAV_LIMIT {
+        let list = all_pages_list(site);
+        let mut entry = render_page("page.html", ALL_PAGES_PATH, labels.all_pages, None, &list)?;
+        entry.source = "(the list of all pages)".into();
+        put(ALL_PAGES_PATH, entry)?;
+    }
     if only.is_none() {
         let mut entry = render_page("404.html", "404.html", labels.not_found_title, None, "")?;
         entry.source = "theme/404.html".into();
@@ -203,6 +211,12 @@ fn profile_context<'a>(site: &'a Site, labels: &Labels) -> ProfileContext<'a> {
     }
 }
 
+/// With more pages than this, each page's navigation lists the first ones and a page listing
+/// all of them, so that output grows linearly with the number of pages, not quadratically.
+pub const NAV_LIMIT: usize = 20;
+/// Where the list of all pages goes when there are more than [`NAV_LIMIT`].
+pub const ALL_PAGES_PATH: &str = "pages/index.html";
+
 fn nav_items<'a>(
     site: &'a Site,
     labels: &'static Labels,
@@ -213,17 +227,41 @@ fn nav_items<'a>(
         return Vec::new();
     }
     let home = NavItem {
-        title: labels.home,
+        title: Cow::Borrowed(labels.home),
         url: format!("{root}index.html"),
         current: current == "index.html",
     };
-    std::iter::once(home)
-        .chain(site.pages.iter().map(|page: &Page| NavItem {
-            title: &page.title,
-            url: format!("{root}{}", encode_url_path(&page.output_path)),
-            current: page.output_path == current,
-        }))
-        .collect()
+    let shown = if site.pages.len() > NAV_LIMIT {
+        NAV_LIMIT - 1
+    } else {
+        NAV_LIMIT
+    };
+    let pages = site.pages.iter().take(shown).map(|page: &Page| NavItem {
+        title: Cow::Borrowed(&page.title),
+        url: format!("{root}{}", encode_url_path(&page.output_path)),
+        current: page.output_path == current,
+    });
+    let all = (site.pages.len() > NAV_LIMIT).then(|| NavItem {
+        title: Cow::Owned(format!("{} ({})", labels.all_pages, site.pages.len())),
+        url: format!("{root}{ALL_PAGES_PATH}"),
+        current: current == ALL_PAGES_PATH,
+    });
+    std::iter::once(home).chain(pages).chain(all).collect()
+}
+
+/// The body of the page listing every page, for sites with more than [`NAV_LIMIT`].
+fn all_pages_list(site: &Site) -> String {
+    let root = "../".repeat(ALL_PAGES_PATH.matches('/').count());
+    let mut html = String::from("<ul class=\"all-pages\">\n");
+    for page in &site.pages {
+        html.push_str(&format!(
+            "<li><a href=\"{root}{}\">{}</a></li>\n",
+            encode_url_path(&page.output_path),
+            crate::theme::escape_html(&page.title)
+        ));
+    }
+    html.push_str("</ul>\n");
+    html
 }
 
 /// The fingerprinted paths of the stylesheet, logo and audio, from their hashes.

@@ -114,6 +114,36 @@ fn navigation_is_ordered_by_weight_then_title() {
     }
 }
 
+/// With many pages, each page's navigation lists the first ones and a page listing all of them,
+/// so output grows linearly with the number of pages; every page stays reachable.
+#[test]
+fn navigation_of_a_large_site_is_bounded_and_reaches_every_page() {
+    let site = Site::example();
+    for n in 0..25 {
+        site.write(
+            &format!("content/p{n:02}.md"),
+            format!("+++\ntitle = \"Page {n:02}\"\n+++\ntext\n"),
+        );
+    }
+    site.build();
+    let nav = nav_titles(&site.page("p00/index.html"));
+    assert_eq!(nav.len(), 21, "{nav:?}");
+    assert_eq!(nav[1], "Page 00");
+    assert_eq!(nav[19], "Page 18");
+    assert_eq!(nav[20], "全部页面 (25)");
+    let all = site.page("pages/index.html");
+    for n in 0..25 {
+        assert!(
+            all.contains(&format!("../p{n:02}/index.html\">Page {n:02}</a>")),
+            "{all}"
+        );
+    }
+    assert_links_resolve(
+        &site.dist(),
+        &["https://github.com/example", "mailto:lihua@example.edu.cn"],
+    );
+}
+
 #[test]
 fn navigation_marks_the_current_page() {
     let site = Site::example();
