@@ -145,6 +145,34 @@ fn browser_revisit_gets_304_or_cache_hits() {
     served.stop();
 }
 
+/// The live-reload loop in a real browser: the page is open, a source file is saved, and the
+/// open page shows the new text by itself, with no reload by the test.
+#[test]
+fn browser_shows_an_edit_without_a_manual_reload() {
+    let Some(chromium) = chromium() else { return };
+    let served = Served::watching(common::Site::example());
+    let browser = Lab::launch(&chromium);
+    let tab = browser.tab();
+    let page = served.url();
+    let (seen, problems) = tab.load(&page, &served.origin);
+    report("before the edit", &problems, &seen);
+
+    let index = served.site.path("content/index.md");
+    let text = std::fs::read_to_string(&index).expect("content/index.md");
+    std::fs::write(&index, format!("{text}\nEDITED-IN-THE-OPEN-PAGE\n")).expect("write");
+    let shows_edit = tab.poll_number(
+        "the open page did not show the edit",
+        "document.body && document.body.innerText.includes('EDITED-IN-THE-OPEN-PAGE') ? 1 : null",
+        "document.body ? document.body.innerText.slice(0, 500) : 'no body yet'",
+    );
+    if let Err(problem) = shows_edit {
+        panic!("live reload: {problem}");
+    }
+    tab.close();
+    browser.close();
+    served.stop();
+}
+
 /// Checks both visits share: every request went to the server and got an answer below 400,
 /// none failed or asked for `/favicon.ico`, and nothing was logged as an error.
 fn common_problems(seen: &Seen, origin: &str) -> Vec<String> {
@@ -235,14 +263,22 @@ impl Served {
     }
 
     fn of(site: common::Site) -> Served {
+        Served::start(site, false)
+    }
+
+    /// Served with the watcher on, as `profile serve` runs.
+    fn watching(site: common::Site) -> Served {
+        Served::start(site, true)
+    }
+
+    fn start(site: common::Site, watch: bool) -> Served {
         let mut config = ServeConfig::new(site.root());
         config.host = "127.0.0.1".into();
         config.port = 0;
         config.quiet = true;
-        // The page as `profile serve` sends it (live-reload script included), but no watcher:
-        // nothing here edits the site, and `RunningServer::stop` does not end the watcher,
-        // which would then report the scratch site's removal.
-        config.watch = false;
+        // The page as `profile serve` sends it (live-reload script included); the watcher only
+        // where a test edits the site.
+        config.watch = watch;
         let server = profile::serve::start(&config)
             .unwrap_or_else(|e| panic!("cannot serve the example site: {e}"));
         let origin = format!("http://{}", server.addr());
