@@ -173,6 +173,47 @@ fn browser_shows_an_edit_without_a_manual_reload() {
     served.stop();
 }
 
+/// A page left open while the server restarts reconnects by itself, notices the new build and
+/// reloads, showing what changed while the server was down.
+#[test]
+fn browser_reconnects_after_a_restart_and_reloads() {
+    let Some(chromium) = chromium() else { return };
+    let site = common::Site::example();
+    let config = |port: u16| {
+        let mut config = ServeConfig::new(site.root());
+        config.host = "127.0.0.1".into();
+        config.port = port;
+        config.quiet = true;
+        config.watch = false;
+        config
+    };
+    let first = profile::serve::start(&config(0)).expect("first server");
+    let addr = first.addr();
+    let origin = format!("http://{addr}");
+    let page = format!("{origin}/");
+    let browser = Lab::launch(&chromium);
+    let tab = browser.tab();
+    let (seen, problems) = tab.load(&page, &origin);
+    report("before the restart", &problems, &seen);
+
+    first.stop();
+    let index = site.path("content/index.md");
+    let text = std::fs::read_to_string(&index).expect("content/index.md");
+    std::fs::write(&index, format!("{text}\nCHANGED-WHILE-DOWN\n")).expect("write");
+    let second = profile::serve::start(&config(addr.port())).expect("second server, same port");
+    let shows_change = tab.poll_number(
+        "the open page did not reload after the restart",
+        "document.body && document.body.innerText.includes('CHANGED-WHILE-DOWN') ? 1 : null",
+        "document.body ? document.body.innerText.slice(0, 500) : 'no body yet'",
+    );
+    tab.close();
+    browser.close();
+    second.stop();
+    if let Err(problem) = shows_change {
+        panic!("live reload across a restart: {problem}");
+    }
+}
+
 /// Checks both visits share: every request went to the server and got an answer below 400,
 /// none failed or asked for `/favicon.ico`, and nothing was logged as an error.
 fn common_problems(seen: &Seen, origin: &str) -> Vec<String> {

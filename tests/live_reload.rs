@@ -1031,3 +1031,24 @@ fn stopping_the_server_stops_the_rebuilds() {
     // The event stream itself is closed by stop() (see the test above): no event can come.
     drop(events);
 }
+
+/// Open tabs hold no request worker: with far more event streams open than workers, pages are
+/// still served at once, and every stream gets the next reload.
+#[test]
+fn many_open_tabs_do_not_use_up_the_workers() {
+    let served = Served::start_with(Site::example(), |config| config.workers = 2);
+    let mut tabs: Vec<Events> = (0..40).map(|_| served.events().0).collect();
+    let started = Instant::now();
+    assert_eq!(served.get("/").status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "GET / beside 40 event streams took {:?}",
+        started.elapsed()
+    );
+    save(&served.site, "content/index.md", &index_with("FORTY-TABS"));
+    for (n, tab) in tabs.iter_mut().enumerate() {
+        let event = tab.expect("reload");
+        assert_eq!(event.name, "reload", "tab {n}");
+    }
+    served.wait_for_text("/", "FORTY-TABS");
+}

@@ -670,3 +670,35 @@ fn a_one_gib_recording_is_streamed_from_disk() {
         "the server is still up"
     );
 }
+
+/// Ctrl-C (SIGINT) stops the server cleanly: a closing line, exit status 0, no panic.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let site = Site::example();
+    let mut serve = Serve::spawn(site.root(), &["serve", "--port", "0", "--quiet"]);
+    let addr = serve.loopback_addr();
+    serve.start_up_lines();
+    assert_eq!(http::get(addr, "/").status, 200);
+    let sent = Command::new("kill")
+        .args(["-INT", &serve.pid().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = serve.child.try_wait().expect("wait for profile") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running 5 s after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status after Ctrl-C: {status:?}");
+    let mut out = Vec::new();
+    while let Some(line) = serve.next_stdout(LINE_TIMEOUT) {
+        out.push(line);
+    }
+    assert!(out.iter().any(|l| l == "Stopped."), "{out:?}");
+    let errors: Vec<String> = serve.stderr.try_iter().collect();
+    assert!(!errors.iter().any(|l| l.contains("panicked")), "{errors:?}");
+}
