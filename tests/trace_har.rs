@@ -1063,12 +1063,6 @@ fn trace_and_har_report_the_bytes_sent_on_the_socket() {
 /// trace numbers them in the order they came on the connection: the first is `(new, request 1
 /// on it)`, the next `(reused, request 2 on it)`, and so on.
 #[test]
-#[ignore = "bug (intermittent: seen once in about 20 runs of this file, when the tests run in \
-            parallel): Exchange's ConnectionInfo comes from ConnectionTable::next_request, called \
-            when a worker starts on a request, and tiny_http queues the bodiless pipelined \
-            requests of one connection at once for several workers, so the numbering follows which \
-            worker gets there first: a connection's first request was printed as \
-            `(reused, request 4 on it)`"]
 fn pipelined_requests_are_numbered_in_the_order_sent() {
     const CONNECTIONS: usize = 20;
     const PIPELINED: usize = 8;
@@ -1123,9 +1117,6 @@ fn pipelined_requests_are_numbered_in_the_order_sent() {
 /// reused: Linux hands them out again after some ten thousand connections to one server, and a
 /// client may bind one on purpose) is a new connection.
 #[test]
-#[ignore = "bug: trace::ConnectionTable keys connections by the client's address and port and \
-            never forgets a closed one, so a later connection from the same port is reported as \
-            `(reused, request 2 on it)` with the old connection's number"]
 fn a_new_connection_from_a_reused_client_port_is_a_new_connection() {
     if Command::new("curl").arg("--version").output().is_err() {
         let _ = writeln!(
@@ -1169,8 +1160,6 @@ fn a_new_connection_from_a_reused_client_port_is_a_new_connection() {
 /// HAR 1.2: `content.size` is the "length of the returned content", equal to `bodySize` without
 /// compression. A `HEAD` returns none, whatever its `Content-Length` announces.
 #[test]
-#[ignore = "bug: trace::har_entry sets content.size from Content-Length, so a HEAD's entry \
-            says content.size = the page's length although bodySize is 0 and no content came"]
 fn har_content_size_of_a_head_is_zero() {
     let site = Site::example();
     let mut server = Server::start(&site, "head.har", &[]);
@@ -1193,9 +1182,6 @@ fn har_content_size_of_a_head_is_zero() {
 /// next rebuild.
 #[cfg(target_os = "linux")]
 #[test]
-#[ignore = "bug: reload::Hub keeps the socket of a live-reload stream whose client has gone until \
-            the next broadcast (there is no heartbeat and nothing reads the socket), so each closed \
-            page leaves a CLOSE-WAIT socket and a file descriptor behind while no rebuild happens"]
 fn closed_live_reload_streams_do_not_hold_sockets() {
     let site = Site::example();
     let server = Server::start(&site, "events.har", &[]);
@@ -1221,7 +1207,8 @@ fn closed_live_reload_streams_do_not_hold_sockets() {
             got.extend_from_slice(&chunk[..read]);
         }
     }
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // The server pings open streams every 2 s and drops one on the second failed write.
+    let deadline = Instant::now() + Duration::from_secs(10);
     while fds() > before + 2 && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(50));
     }

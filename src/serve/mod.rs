@@ -105,7 +105,6 @@ struct Shared {
     colour: bool,
     /// `--trace` / `--har`, when asked for.
     recorder: Option<trace::Recorder>,
-    connections: trace::ConnectionTable,
     addr: SocketAddr,
     /// Set by [`RunningServer::stop`]: the rebuild thread ends at its next wake-up.
     stopped: std::sync::atomic::AtomicBool,
@@ -199,12 +198,14 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         quiet: config.quiet,
         colour: std::io::stderr().is_terminal(),
         recorder,
-        connections: trace::ConnectionTable::default(),
         addr,
         stopped: std::sync::atomic::AtomicBool::new(false),
     });
     if config.watch {
         rebuild::spawn(site, config, Arc::clone(&shared));
+    }
+    if config.live_reload {
+        spawn_heartbeat(Arc::clone(&shared));
     }
     let workers = (0..config.workers.max(1))
         .map(|_| {
@@ -225,6 +226,21 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         report,
         shared,
     })
+}
+
+/// How often open event streams get a comment line. A closed page's stream is only noticed
+/// when a write to it fails (the second after the peer has gone), so this bounds how long a
+/// closed tab holds a socket.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
+fn spawn_heartbeat(shared: Arc<Shared>) {
+    thread::spawn(move || loop {
+        thread::sleep(HEARTBEAT);
+        if shared.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        shared.hub.broadcast(b": ping\n\n");
+    });
 }
 
 /// HTTP dates have whole seconds; a `Last-Modified` with a fraction would never equal the
@@ -315,7 +331,10 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
     let client = request.remote_addr().copied();
     let exchange = Exchange {
         client,
-        connection: shared.connections.next_request(client),
+        connection: {
+            let (number, request) = request.connection();
+            trace::ConnectionInfo { number, request }
+        },
         when: now,
         method: request.method().as_str().to_string(),
         target: request.url().to_string(),

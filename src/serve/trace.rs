@@ -4,10 +4,8 @@
 //! What is recorded is what was written: the status line and header fields are the ones
 //! formatted into the bytes sent, and sizes are counted as the bytes leave.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
@@ -84,58 +82,25 @@ pub struct Record {
     pub total: Duration,
 }
 
-/// Numbers connections by the client's address and port: a connection is the same while its
-/// (address, port) pair is, which TCP guarantees while it is open.
-#[derive(Default)]
-pub struct ConnectionTable {
-    seen: Mutex<(u64, HashMap<SocketAddr, ConnectionInfo>)>,
-}
-
-impl ConnectionTable {
-    /// The connection of the next request from `client`.
-    pub fn next_request(&self, client: Option<SocketAddr>) -> ConnectionInfo {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let (count, table) = &mut *seen;
-        let Some(client) = client else {
-            *count += 1;
-            return ConnectionInfo {
-                number: *count,
-                request: 1,
-            };
-        };
-        if table.len() > 100_000 {
-            // A long session: forget old connections rather than grow without bound.
-            table.clear();
-        }
-        let info = table.entry(client).or_insert_with(|| {
-            *count += 1;
-            ConnectionInfo {
-                number: *count,
-                request: 0,
-            }
-        });
-        info.request += 1;
-        *info
-    }
-}
-
 /// Prints and records exchanges.
 pub struct Recorder {
     options: TraceOptions,
-    /// The HAR entries so far (the file is rewritten whole, so it is always a valid document).
-    har: Mutex<Vec<Value>>,
+    /// Tells the HAR writer thread that there are new entries.
+    har: Option<std::sync::mpsc::Sender<String>>,
 }
 
 impl Recorder {
     /// A recorder with `options`; writes an empty HAR file at once, so that a mistaken path is
     /// found before the first request.
     pub fn new(options: TraceOptions) -> crate::Result<Recorder> {
-        let recorder = Recorder {
-            options,
-            har: Mutex::new(Vec::new()),
+        let har = match &options.har {
+            None => None,
+            Some(path) => {
+                write_har(path, &[])?;
+                Some(spawn_har_writer(path.clone()))
+            }
         };
-        recorder.write_har(&[])?;
-        Ok(recorder)
+        Ok(Recorder { options, har })
     }
 
     /// Whether exchanges with `target` are recorded.
@@ -148,27 +113,40 @@ impl Recorder {
         if self.options.print {
             println!("{}", format_trace(record, &self.options));
         }
-        if self.options.har.is_some() {
-            let mut entries = self.har.lock().unwrap_or_else(|e| e.into_inner());
-            entries.push(har_entry(record, self.options.secrets));
-            if let Err(e) = self.write_har(&entries) {
+        if let Some(har) = &self.har {
+            let entry = har_entry(record, self.options.secrets);
+            let text = serde_json::to_string_pretty(&entry).unwrap_or_default();
+            let _ = har.send(text);
+        }
+    }
+}
+
+/// The HAR file is rewritten whole (through a rename, so it is a valid document at every
+/// moment) by a thread of its own: requests never wait for the disk, and when exchanges come
+/// faster than the file is written, one write covers them all. Entries are serialised once.
+fn spawn_har_writer(path: PathBuf) -> std::sync::mpsc::Sender<String> {
+    let (sender, entries) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut all: Vec<String> = Vec::new();
+        while let Ok(entry) = entries.recv() {
+            all.push(entry);
+            all.extend(entries.try_iter());
+            if let Err(e) = write_har(&path, &all) {
                 eprintln!("warning: {e}");
             }
         }
-    }
+    });
+    sender
+}
 
-    fn write_har(&self, entries: &[Value]) -> crate::Result<()> {
-        let Some(path) = &self.options.har else {
-            return Ok(());
-        };
-        let text = serde_json::to_string_pretty(&har_document(entries))
-            .map_err(|e| crate::Error::in_file(path, e.to_string()))?;
-        // A sibling temporary file and a rename: readers see the old or the new document.
-        let temp = path.with_extension("har.tmp");
-        std::fs::write(&temp, text)
-            .and_then(|()| std::fs::rename(&temp, path))
-            .map_err(|e| crate::Error::io(path, &e).hint("check the --har path"))
-    }
+/// Writes a HAR 1.2 document holding the serialised `entries` to `path`, atomically.
+fn write_har(path: &std::path::Path, entries: &[String]) -> crate::Result<()> {
+    let text = har_document_text(entries);
+    // A sibling temporary file and a rename: readers see the old or the new document.
+    let temp = path.with_extension("har.tmp");
+    std::fs::write(&temp, text)
+        .and_then(|()| std::fs::rename(&temp, path))
+        .map_err(|e| crate::Error::io(path, &e).hint("check the --har path"))
 }
 
 /// Header fields whose values are credentials.
@@ -306,11 +284,6 @@ pub fn har_entry(record: &Record, secrets: bool) -> Value {
     let sent_minor = if record.version == (1, 0) { 0 } else { 1 };
     let location = record.reply.header("Location").unwrap_or("");
     let mime = record.reply.header("Content-Type").unwrap_or("");
-    let full_size = record
-        .reply
-        .header("Content-Length")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(record.body_bytes);
     json!({
         "startedDateTime": humantime::format_rfc3339_millis(record.started).to_string(),
         "time": millis(record.total),
@@ -330,7 +303,8 @@ pub fn har_entry(record: &Record, secrets: bool) -> Value {
             "httpVersion": format!("HTTP/1.{sent_minor}"),
             "cookies": [],
             "headers": name_values(record.reply.headers.iter().map(|(n, v)| (*n, v.as_str())), secrets),
-            "content": { "size": full_size.max(record.body_bytes), "mimeType": mime },
+            // HAR 1.2: the length of the content returned (so 0 for a HEAD or a 304).
+            "content": { "size": record.body_bytes, "mimeType": mime },
             "redirectURL": location,
             "headersSize": record.head_bytes,
             "bodySize": record.body_bytes,
@@ -357,15 +331,15 @@ fn decode_component(text: &str) -> String {
         .into_owned()
 }
 
-/// A whole HAR 1.2 document holding `entries`.
-pub fn har_document(entries: &[Value]) -> Value {
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": { "name": "profile", "version": env!("CARGO_PKG_VERSION") },
-            "entries": entries,
-        }
-    })
+/// The text of a HAR 1.2 document holding `entries` (each a serialised entry object).
+pub fn har_document_text(entries: &[String]) -> String {
+    let creator = json!({ "name": "profile", "version": env!("CARGO_PKG_VERSION") });
+    let mut text = format!(
+        "{{\n\"log\": {{\n\"version\": \"1.2\",\n\"creator\": {creator},\n\"entries\": [\n"
+    );
+    text.push_str(&entries.join(",\n"));
+    text.push_str("\n]\n}\n}\n");
+    text
 }
 
 #[cfg(test)]
@@ -440,30 +414,13 @@ mod tests {
     }
 
     #[test]
-    fn connections_are_numbered_in_order() {
-        let table = ConnectionTable::default();
-        let a = "127.0.0.1:1000".parse().ok();
-        let b = "127.0.0.1:1001".parse().ok();
-        assert_eq!(
-            table.next_request(a),
-            ConnectionInfo {
-                number: 1,
-                request: 1
-            }
-        );
-        assert_eq!(
-            table.next_request(b),
-            ConnectionInfo {
-                number: 2,
-                request: 1
-            }
-        );
-        assert_eq!(
-            table.next_request(a),
-            ConnectionInfo {
-                number: 1,
-                request: 2
-            }
-        );
+    fn har_document_is_valid_json_with_any_number_of_entries() {
+        let entry = serde_json::to_string_pretty(&har_entry(&record(), false)).unwrap();
+        for n in [0, 1, 3] {
+            let text = har_document_text(&vec![entry.clone(); n]);
+            let doc: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(doc["log"]["version"], "1.2");
+            assert_eq!(doc["log"]["entries"].as_array().map(Vec::len), Some(n));
+        }
     }
 }

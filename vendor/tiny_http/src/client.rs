@@ -40,6 +40,9 @@ pub struct ClientConnection {
     // profile patch: bytes of the current request head read so far, and when it started
     head_bytes: usize,
     head_started: Option<std::time::Instant>,
+    // profile patch: this connection's number, and how many requests it has carried
+    id: u64,
+    requests: u64,
 }
 
 /// Error that can happen when reading a request.
@@ -62,6 +65,7 @@ impl ClientConnection {
         write_socket: RefinedTcpStream,
         mut read_socket: RefinedTcpStream,
         limits: crate::ConnectionLimits,
+        id: u64,
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
@@ -79,6 +83,8 @@ impl ClientConnection {
             limits,
             head_bytes: 0,
             head_started: None,
+            id,
+            requests: 0,
         }
     }
 
@@ -202,7 +208,7 @@ impl ClientConnection {
         }
 
         // building the next reader
-        let request = crate::request::new_request(
+        let mut request = crate::request::new_request(
             self.secure,
             method,
             path,
@@ -222,6 +228,11 @@ impl ClientConnection {
                 }
             }
         })?;
+
+        // profile patch: numbered here, in the connection's own thread, so pipelined requests
+        // keep their order whichever worker takes them
+        self.requests += 1;
+        request.connection = (self.id, self.requests);
 
         // return the request
         Ok(request)

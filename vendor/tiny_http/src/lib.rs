@@ -423,7 +423,13 @@ impl Server {
                             Some(ref _ssl) => unreachable!(),
                         };
 
-                        Ok(ClientConnection::new(write_closable, read_closable, limits))
+                        let id = registration.as_ref().map_or(0, |r: &Registration| r.1);
+                        Ok(ClientConnection::new(
+                            write_closable,
+                            read_closable,
+                            limits,
+                            id,
+                        ))
                     }
                     Err(e) => Err(e),
                 };

@@ -74,6 +74,9 @@ pub struct Request {
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
+
+    // profile patch: (connection number, request number on it); (0, 0) when not known
+    pub(crate) connection: (u64, u64),
 }
 
 struct NotifyOnDrop<R> {
@@ -243,6 +246,7 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
+        connection: (0, 0),
     })
 }
 
@@ -296,6 +300,13 @@ impl Request {
     #[inline]
     pub fn remote_addr(&self) -> Option<&SocketAddr> {
         self.remote_addr.as_ref()
+    }
+
+    /// profile patch: the number of the connection this request came on (1 for the first the
+    /// server accepted; 0 when not known) and the request's number on it (1 for the first).
+    #[inline]
+    pub fn connection(&self) -> (u64, u64) {
+        self.connection
     }
 
     /// Sends a response with a `Connection: upgrade` header, then turns the `Request` into a `Stream`.
