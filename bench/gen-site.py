@@ -7,9 +7,9 @@ Without --hugo, OUTDIR is a `profile` site: site.toml, content/index.md and asse
 the repository root, plus content/page-NNNNN.md.
 
 With --hugo, OUTDIR is the equivalent Hugo site: hugo.toml, minimal layouts that render the same
-things as profile's theme (every page carries a navigation list of all pages, like base.html),
-the same Markdown bodies and front matter, the index body as content/_index.md, and the
-stylesheet, logo and audio under static/assets/.
+things as profile's theme (the same navigation: every page, or past 20 pages the first 19 and a
+link to pages/, the list of all pages), the same Markdown bodies and front matter, the index
+body as content/_index.md, and the stylesheet, logo and audio under static/assets/.
 
 The output is deterministic: the same N and seed give byte-identical files. Stdlib only.
 """
@@ -100,7 +100,7 @@ def write_pages(content, n, seed):
         (content / f"page-{i:05d}.md").write_text(front + body, encoding="utf-8")
 
 
-def gen_profile(out):
+def gen_profile(out, n):
     shutil.copy(REPO / "site.toml", out / "site.toml")
     shutil.copytree(REPO / "assets", out / "assets")
     (out / "content").mkdir()
@@ -146,12 +146,14 @@ HUGO_LAYOUTS = {
 </head>
 <body>
 """,
+    # Like profile's nav: with more than 20 pages, the first 19 and "All pages (N)".
     "partials/nav.html": """\
-{{ $current := . }}<nav class="site-nav" aria-label="导航">
+{{ $current := . }}{{ $n := len site.RegularPages }}{{ $over := gt $n 20 }}
+<nav class="site-nav" aria-label="导航">
   <ul>
     <li><a href="{{ "index.html" | relURL }}"{{ if .IsHome }} aria-current="page"{{ end }}>首页</a></li>
-    {{ range site.RegularPages }}<li><a href="{{ .RelPermalink }}"{{ if eq . $current }} aria-current="page"{{ end }}>{{ .Title }}</a></li>
-    {{ end }}
+    {{ range first (cond $over 19 20) site.RegularPages }}<li><a href="{{ .RelPermalink }}"{{ if eq . $current }} aria-current="page"{{ end }}>{{ .Title }}</a></li>
+    {{ end }}{{ if $over }}<li><a href="{{ "pages/" | relURL }}"{{ if eq .Kind "section" }} aria-current="page"{{ end }}>全部页面 ({{ $n }})</a></li>{{ end }}
   </ul>
 </nav>
 """,
@@ -178,14 +180,21 @@ HUGO_LAYOUTS = {
 <article class="card prose">{{ .Content }}</article>
 </main>
 {{ partial "foot.html" . }}""",
+    # Only content/pages/_index.md uses it: the list of all pages, like profile's pages/index.html.
     "_default/list.html": """\
 {{ partial "head.html" . }}{{ partial "nav.html" . }}
-<main id="main"><h1>{{ .Title }}</h1>{{ .Content }}</main>
+<main id="main">
+<article class="card prose"><h1>{{ .Title }}</h1>
+<ul class="all-pages">
+{{ range site.RegularPages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
+{{ end }}</ul>
+</article>
+</main>
 {{ partial "foot.html" . }}""",
 }
 
 
-def gen_hugo(out):
+def gen_hugo(out, n):
     import tomllib  # Python 3.11+; only needed to carry the profile data over
 
     site = tomllib.loads((REPO / "site.toml").read_text(encoding="utf-8"))
@@ -212,6 +221,9 @@ def gen_hugo(out):
     # content/index.md would turn Hugo's whole content/ into one leaf bundle; _index.md is home.
     (out / "content").mkdir()
     shutil.copy(REPO / "content" / "index.md", out / "content" / "_index.md")
+    if n > 20:  # profile then writes pages/index.html, listing every page
+        (out / "content" / "pages").mkdir()
+        (out / "content" / "pages" / "_index.md").write_text('+++\ntitle = "全部页面"\n+++\n')
 
 
 def main():
@@ -224,7 +236,7 @@ def main():
     if args.outdir.exists():
         sys.exit(f"gen-site.py: {args.outdir} already exists")
     args.outdir.mkdir(parents=True)
-    (gen_hugo if args.hugo else gen_profile)(args.outdir)
+    (gen_hugo if args.hugo else gen_profile)(args.outdir, args.n)
     write_pages(args.outdir / "content", args.n, args.seed)
 
 

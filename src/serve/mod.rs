@@ -405,10 +405,7 @@ fn events_reply(
     };
     let head = respond::head_bytes(&reply, version);
     let error = shared.error.read().map(|e| e.clone()).unwrap_or(None);
-    let hello = reload::event(
-        "hello",
-        &serde_json::json!({ "build": snapshot.build, "error": error }),
-    );
+    let hello = reload::opening(&serde_json::json!({ "build": snapshot.build, "error": error }));
     (reply, head, hello)
 }
 

@@ -78,6 +78,12 @@ pub fn event(name: &str, data: &serde_json::Value) -> Vec<u8> {
     format!("event: {name}\ndata: {data}\n\n").into_bytes()
 }
 
+/// The first bytes of an event stream: how soon to reconnect after a lost connection (half a
+/// second: the server is on this machine), then the `hello` event.
+pub fn opening(hello: &serde_json::Value) -> Vec<u8> {
+    [b"retry: 500\n\n".as_slice(), &event("hello", hello)].concat()
+}
+
 /// The open event streams.
 #[derive(Default)]
 pub struct Hub {
@@ -85,13 +91,13 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Takes over a connection: writes the response head and a first `hello` event, then keeps
-    /// the stream for later events. Returns whether the client was still there.
-    pub fn subscribe(&self, mut stream: Box<dyn Write + Send>, head: &[u8], hello: &[u8]) -> bool {
+    /// Takes over a connection: writes the response head and the stream's first bytes (see
+    /// [`opening`]), then keeps the stream for later events. Returns whether the client was
+    /// still there.
+    pub fn subscribe(&self, mut stream: Box<dyn Write + Send>, head: &[u8], first: &[u8]) -> bool {
         let ok = stream
             .write_all(head)
-            .and_then(|()| stream.write_all(b"retry: 500\n\n"))
-            .and_then(|()| stream.write_all(hello))
+            .and_then(|()| stream.write_all(first))
             .and_then(|()| stream.flush())
             .is_ok();
         if ok {
