@@ -138,6 +138,9 @@ pub struct Server {
     // profile patch: the open connections, closed when the server is dropped
     connections: Arc<OpenConnections>,
 
+    // profile patch: joined on drop, so that the listening socket is closed when drop returns
+    accept_thread: Option<thread::JoinHandle<()>>,
+
     // queue for messages received by child threads
     messages: Arc<MessagesQueue<Message>>,
 
@@ -379,7 +382,7 @@ impl Server {
         let connections = Arc::new(OpenConnections::default());
         let inside_connections = connections.clone();
         let inside_messages = messages.clone();
-        thread::spawn(move || {
+        let accept_thread = thread::spawn(move || {
             // a tasks pool is used to dispatch the connections into threads
             // profile patch: one thread per connection (there are at most `max_connections`),
             // not upstream's task pool, which under a burst of keep-alive connections queues new
@@ -478,6 +481,7 @@ impl Server {
         Ok(Server {
             messages,
             connections,
+            accept_thread: Some(accept_thread),
             close: close_trigger,
             listening_addr: local_addr,
         })
@@ -548,8 +552,6 @@ impl Iterator for IncomingRequests<'_> {
 impl Drop for Server {
     fn drop(&mut self) {
         self.close.store(true, Relaxed);
-        // profile patch: end the open connections too
-        self.connections.shutdown_all();
         // Connect briefly to ourselves to unblock the accept thread
         let maybe_stream = match &self.listening_addr {
             ListenAddr::IP(addr) => TcpStream::connect(addr).map(Connection::from),
@@ -562,7 +564,15 @@ impl Drop for Server {
         };
         if let Ok(stream) = maybe_stream {
             let _ = stream.shutdown(Shutdown::Both);
+            // profile patch: wait for the accept thread to see the flag and drop the listener,
+            // so that no connection is accepted (by the kernel's backlog) after drop returns
+            if let Some(accept_thread) = self.accept_thread.take() {
+                let _ = accept_thread.join();
+            }
         }
+        // profile patch: end the open connections too (after the accept thread, which might
+        // have registered one more)
+        self.connections.shutdown_all();
 
         #[cfg(unix)]
         if let ListenAddr::Unix(addr) = &self.listening_addr {
