@@ -32,7 +32,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -45,37 +44,8 @@ use headless_chrome::{Browser, LaunchOptions};
 
 use profile::serve::{RunningServer, ServeConfig};
 
-/// The line a test prints when it skips.
-const SKIPPED: &str = "skipped: tests/browser.rs needs Chromium (apt-get install chromium); \
-                       set PROFILE_REQUIRE_BROWSER=1 to make this an error";
-
 /// The longest any one wait lasts.
 const WAIT: Duration = Duration::from_secs(15);
-
-/// Chromium flags on top of `headless_chrome`'s defaults (which already disable background
-/// networking, sync, extensions, the first-run UI and the GPU): nothing but the test's server.
-const CHROMIUM_ARGS: &[&str] = &[
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-domain-reliability",
-    "--disable-default-apps",
-    "--no-default-browser-check",
-    "--no-pings",
-    "--mute-audio",
-    // Replaces the defaults' list (the last --disable-features wins), keeping its two.
-    "--disable-features=TranslateUI,BlinkGenPropertyTrees,NetworkTimeServiceQuerying,\
-     OptimizationHints,MediaRouter",
-    // Even so, Chromium 156 still asks accounts.google.com and update.googleapis.com: every
-    // host name fails to resolve here (no DNS query, no connection), but the loopback ones.
-    // Checked with --log-net-log: the only connections are to the test's server.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-    // The start-up tab (Debian's default start page otherwise).
-    "about:blank",
-];
 
 #[test]
 fn browser_first_visit_loads_logo_and_audio_cleanly() {
@@ -269,26 +239,9 @@ fn report(visit: &str, problems: &[String], seen: &Seen) {
     );
 }
 
-/// The Chromium binary to use; `None` (after saying so) to skip. Panics when Chromium is
-/// missing but required.
+/// The Chromium binary to use; `None` (after saying so) to skip.
 fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("CHROME_PATH")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    if path.is_file() {
-        return Some(path);
-    }
-    if std::env::var_os("PROFILE_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
-        panic!(
-            "Chromium is required (PROFILE_REQUIRE_BROWSER=1) but {} does not exist: install it \
-             with `apt-get install -y chromium`, or set CHROME_PATH to a Chromium binary",
-            path.display()
-        );
-    }
-    // The test harness swallows `eprintln!` from passing tests; a skip must be seen, so this
-    // goes to the process's stderr, which `cargo test` shows with or without --nocapture.
-    let _ = writeln!(std::io::stderr(), "{SKIPPED}");
-    None
+    common::chromium::find("tests/browser.rs")
 }
 
 /// A scratch copy of the example site, served by the library on 127.0.0.1 and a free port.
@@ -392,7 +345,7 @@ impl Lab {
             .port(Some(0))
             .window_size(Some((1280, 900)))
             .idle_browser_timeout(Duration::from_secs(60))
-            .args(CHROMIUM_ARGS.iter().map(OsStr::new).collect())
+            .args(common::chromium::ARGS.iter().map(OsStr::new).collect())
             .build()
             .expect("valid launch options");
         let browser = Browser::new(options).unwrap_or_else(|e| {

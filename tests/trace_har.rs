@@ -1428,47 +1428,9 @@ fn har_imports_into_chromium_devtools() {
     browser.close();
 }
 
-/// Where tests/browser.rs says it skips; this file's skip line says which test needs Chromium.
-const SKIPPED_NO_BROWSER: &str = "skipped: tests/trace_har.rs har_imports_into_chromium_devtools \
-                                  needs Chromium (apt-get install chromium); set \
-                                  PROFILE_REQUIRE_BROWSER=1 to make this an error";
-
-/// The flags of tests/browser.rs (see there): nothing reaches the network.
-const CHROMIUM_ARGS: &[&str] = &[
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-domain-reliability",
-    "--disable-default-apps",
-    "--no-default-browser-check",
-    "--no-pings",
-    "--mute-audio",
-    "--disable-features=TranslateUI,BlinkGenPropertyTrees,NetworkTimeServiceQuerying,\
-     OptimizationHints,MediaRouter",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-    "about:blank",
-];
-
 /// The Chromium binary, as tests/browser.rs finds it; `None` (after saying so) to skip.
 fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("CHROME_PATH")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    if path.is_file() {
-        return Some(path);
-    }
-    if std::env::var_os("PROFILE_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
-        panic!(
-            "Chromium is required (PROFILE_REQUIRE_BROWSER=1) but {} does not exist: install it \
-             with `apt-get install -y chromium`, or set CHROME_PATH to a Chromium binary",
-            path.display()
-        );
-    }
-    let _ = writeln!(std::io::stderr(), "{SKIPPED_NO_BROWSER}");
-    None
+    common::chromium::find("tests/trace_har.rs har_imports_into_chromium_devtools")
 }
 
 /// A headless Chromium with a fresh profile and one tab on the bundled DevTools frontend.
@@ -1493,7 +1455,12 @@ impl DevTools {
             .user_data_dir(Some(profile_dir.path().to_path_buf()))
             .port(Some(0))
             .idle_browser_timeout(Duration::from_secs(60))
-            .args(CHROMIUM_ARGS.iter().map(std::ffi::OsStr::new).collect())
+            .args(
+                common::chromium::ARGS
+                    .iter()
+                    .map(std::ffi::OsStr::new)
+                    .collect(),
+            )
             .build()
             .expect("valid launch options");
         let browser = headless_chrome::Browser::new(options).unwrap_or_else(|e| {

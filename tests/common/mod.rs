@@ -3,6 +3,7 @@
 //!
 //! Every test file includes this module but uses only part of it.
 #![allow(dead_code)]
+pub mod chromium;
 pub mod http;
 
 use std::collections::BTreeMap;
