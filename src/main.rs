@@ -148,6 +148,14 @@ fn run(command: Command) -> profile::Result<()> {
 }
 
 fn serve(config: &profile::serve::ServeConfig, open: bool) -> profile::Result<()> {
+    // Installed before anything is printed, so that a Ctrl-C after "Press Ctrl-C" always lands
+    // here. Ending the process at once is safe: a response cut short shows as one to the client
+    // (fewer bytes than its Content-Length), and dist/ is only ever replaced by a rename (a
+    // staging directory left behind is removed by the next build).
+    let _ = ctrlc::set_handler(|| {
+        println!("\nStopped.");
+        std::process::exit(0);
+    });
     let server = profile::serve::start(config)?;
     let addr = server.addr();
     println!("{}", server.report);
@@ -170,12 +178,6 @@ fn serve(config: &profile::serve::ServeConfig, open: bool) -> profile::Result<()
             );
         }
     }
-    // Ctrl-C ends the process at once: every response is written whole or not at all from the
-    // client's point of view, and dist/ is only ever replaced by a rename.
-    let _ = ctrlc::set_handler(|| {
-        println!("\nStopped.");
-        std::process::exit(0);
-    });
     server.wait();
     Ok(())
 }
