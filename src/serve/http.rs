@@ -1083,19 +1083,7 @@ mod tests {
 
     // ---- no panics ----
 
-    /// A small deterministic generator, so the test needs no extra crate and always replays.
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[(self.next() % items.len() as u64) as usize]
-        }
-    }
+    use crate::serve::testing::XorShift;
 
     #[test]
     fn never_panics_on_weird_input() {

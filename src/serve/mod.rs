@@ -12,6 +12,8 @@ mod rebuild;
 pub mod reload;
 pub mod resolve;
 pub mod respond;
+#[cfg(test)]
+mod testing;
 pub mod trace;
 pub mod watch;
 

@@ -591,16 +591,7 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator, so the test needs no extra crate and always replays.
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::serve::testing::XorShift;
 
     #[test]
     fn never_panics_and_never_asks_for_an_unsafe_key() {
