@@ -12,13 +12,12 @@ mod common;
 use std::fs;
 use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::http::{self, Conn, Response};
+use common::serve::Served;
 use common::{fingerprint_of, fingerprinted, html_files, line_of, nav_titles, Site};
-use profile::serve::{self, RunningServer, ServeConfig};
 use serde_json::Value;
 
 /// The longest wait for an event or a page that should come.
@@ -34,42 +33,7 @@ const EVENTS: &str = "/_profile/events";
 // ---------------------------------------------------------------------------------------------
 // A running server on a scratch site.
 
-/// A server on a scratch site, stopped when dropped.
-struct Served {
-    site: Site,
-    server: Option<RunningServer>,
-    addr: SocketAddr,
-}
-
 impl Served {
-    fn start(site: Site) -> Served {
-        Served::start_with(site, |_| {})
-    }
-
-    fn start_with(site: Site, adjust: impl FnOnce(&mut ServeConfig)) -> Served {
-        let mut config = ServeConfig::new(site.root());
-        config.host = "127.0.0.1".into();
-        config.port = 0;
-        config.quiet = true;
-        adjust(&mut config);
-        let server = serve::start(&config).unwrap_or_else(|e| panic!("serve::start: {e}"));
-        let addr = server.addr();
-        assert!(addr.ip().is_loopback(), "{addr}");
-        Served {
-            site,
-            server: Some(server),
-            addr,
-        }
-    }
-
-    fn dist(&self) -> PathBuf {
-        self.site.dist()
-    }
-
-    fn get(&self, target: &str) -> Response {
-        http::get(self.addr, target)
-    }
-
     /// `GET target`, which must answer 200; the body as text.
     fn text(&self, target: &str) -> String {
         let response = self.get(target);
@@ -97,21 +61,6 @@ impl Served {
         let mut events = Events::open(self.addr);
         let hello = events.expect("hello");
         (events, hello)
-    }
-
-    /// Stops the server but keeps the site's directory (removing it would wake the watcher).
-    fn stop_server(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop();
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop();
-        }
     }
 }
 

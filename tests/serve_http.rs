@@ -6,13 +6,12 @@
 mod common;
 
 use std::fs;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::http::{self, Conn, Response};
+use common::serve::Served;
 use common::{fingerprinted, Site};
-use profile::serve::{self, ConnectionLimits, RunningServer, ServeConfig};
+use profile::serve::{ConnectionLimits, ServeConfig};
 
 /// Written into files the server must never send.
 const MARKER: &str = "SECRET-MARKER-1234";
@@ -28,39 +27,7 @@ fn test_site() -> Site {
     site
 }
 
-/// A running server on a scratch site, stopped when dropped.
-struct Served {
-    site: Site,
-    server: Option<RunningServer>,
-    addr: SocketAddr,
-}
-
 impl Served {
-    fn start(site: Site) -> Served {
-        Served::start_with(site, |_| {})
-    }
-
-    fn start_with(site: Site, adjust: impl FnOnce(&mut ServeConfig)) -> Served {
-        let mut config = ServeConfig::new(site.root());
-        config.host = "127.0.0.1".into();
-        config.port = 0;
-        config.quiet = true;
-        adjust(&mut config);
-        let server = serve::start(&config).unwrap_or_else(|e| panic!("serve::start: {e}"));
-        let addr = server.addr();
-        assert!(addr.ip().is_loopback(), "{addr}");
-        assert_ne!(addr.port(), 0);
-        Served {
-            site,
-            server: Some(server),
-            addr,
-        }
-    }
-
-    fn dist(&self) -> PathBuf {
-        self.site.dist()
-    }
-
     /// `/assets/logo.<8 hex>.svg`.
     fn logo_url(&self) -> String {
         format!("/{}", fingerprinted(&self.dist(), "logo", "svg"))
@@ -87,24 +54,12 @@ impl Served {
         fs::read(self.dist().join(&relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
     }
 
-    fn get(&self, target: &str) -> Response {
-        http::get(self.addr, target)
-    }
-
     fn get_with(&self, target: &str, headers: &[(&str, &str)]) -> Response {
         http::get_with(self.addr, target, headers)
     }
 
     fn conn(&self) -> Conn {
         Conn::open(self.addr)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop();
-        }
     }
 }
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 pub mod chromium;
 pub mod http;
+pub mod serve;
 
 use std::collections::BTreeMap;
 use std::fs;
