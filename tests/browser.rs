@@ -406,24 +406,7 @@ impl LabTab {
     fn eval(&self, expression: &str) -> Option<String> {
         let answer = self
             .tab
-            .call_method(Runtime::Evaluate {
-                expression: expression.to_string(),
-                return_by_value: Some(true),
-                await_promise: Some(false),
-                object_group: None,
-                include_command_line_api: None,
-                silent: Some(true),
-                context_id: None,
-                generate_preview: None,
-                user_gesture: None,
-                throw_on_side_effect: None,
-                timeout: None,
-                disable_breaks: None,
-                repl_mode: None,
-                allow_unsafe_eval_blocked_by_csp: None,
-                unique_context_id: None,
-                serialization_options: None,
-            })
+            .call_method(common::chromium::evaluate(expression.to_string(), false))
             .unwrap_or_else(|e| panic!("cannot evaluate `{expression}`: {e:#}"));
         if let Some(details) = answer.exception_details {
             panic!("`{expression}` threw: {details:?}");

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -42,8 +41,8 @@ impl Serve {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the profile binary");
-        let stdout = lines_of(child.stdout.take().unwrap());
-        let stderr = lines_of(child.stderr.take().unwrap());
+        let stdout = common::lines_of(child.stdout.take().unwrap());
+        let stderr = common::lines_of(child.stderr.take().unwrap());
         Serve {
             child,
             stdout,
@@ -132,20 +131,6 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Sends each line of `source` to the returned channel, on a thread of its own.
-fn lines_of(source: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (send, receive) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(source).lines() {
-            let Ok(line) = line else { break };
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receive
 }
 
 /// The port of a ` * Running on http://127.0.0.1:PORT/` line.

@@ -23,11 +23,11 @@ mod common;
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -82,7 +82,7 @@ impl Server {
             .stderr(File::create(&stderr).unwrap())
             .spawn()
             .expect("start the profile binary");
-        let stdout = lines_of(child.stdout.take().unwrap());
+        let stdout = common::lines_of(child.stdout.take().unwrap());
         let mut server = Server {
             child,
             stdout,
@@ -165,20 +165,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Sends each line of `source` to the returned channel, on a thread of its own.
-fn lines_of(source: impl Read + Send + 'static) -> Receiver<String> {
-    let (send, receive) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(source).lines() {
-            let Ok(line) = line else { break };
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receive
 }
 
 // ---- requests ----
@@ -1515,24 +1501,7 @@ impl DevTools {
         );
         let answer = self
             .tab
-            .call_method(headless_chrome::protocol::cdp::Runtime::Evaluate {
-                expression,
-                return_by_value: Some(true),
-                await_promise: Some(true),
-                object_group: None,
-                include_command_line_api: None,
-                silent: Some(true),
-                context_id: None,
-                generate_preview: None,
-                user_gesture: None,
-                throw_on_side_effect: None,
-                timeout: None,
-                disable_breaks: None,
-                repl_mode: None,
-                allow_unsafe_eval_blocked_by_csp: None,
-                unique_context_id: None,
-                serialization_options: None,
-            })
+            .call_method(common::chromium::evaluate(expression, true))
             .unwrap_or_else(|e| panic!("cannot run the DevTools HAR importer: {e:#}"));
         if let Some(details) = answer.exception_details {
             panic!("the DevTools HAR importer did not run: {details:?}");

@@ -54,3 +54,29 @@ pub fn find(test: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// A CDP `Runtime.evaluate` of `expression` returning its value, silently (errors come back as
+/// exception details), waiting for a promise when `await_promise`.
+pub fn evaluate(
+    expression: String,
+    await_promise: bool,
+) -> headless_chrome::protocol::cdp::Runtime::Evaluate {
+    headless_chrome::protocol::cdp::Runtime::Evaluate {
+        expression,
+        return_by_value: Some(true),
+        await_promise: Some(await_promise),
+        object_group: None,
+        include_command_line_api: None,
+        silent: Some(true),
+        context_id: None,
+        generate_preview: None,
+        user_gesture: None,
+        throw_on_side_effect: None,
+        timeout: None,
+        disable_breaks: None,
+        repl_mode: None,
+        allow_unsafe_eval_blocked_by_csp: None,
+        unique_context_id: None,
+        serialization_options: None,
+    }
+}

@@ -545,3 +545,19 @@ pub fn parse_summary(line: &str) -> Result<Summary, String> {
         out: out.to_string(),
     })
 }
+
+/// Sends each line of `source` to the returned channel, on a thread of its own (for reading a
+/// child's stdout and stderr with timeouts).
+pub fn lines_of(source: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(source).lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
