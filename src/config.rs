@@ -13,7 +13,16 @@ use crate::text;
 pub const CONFIG_FILE: &str = "site.toml";
 
 /// Every top-level key, for "did you mean" suggestions.
-const TOP_KEYS: &[&str] = &["title", "lang", "description", "profile"];
+const TOP_KEYS: &[&str] = &[
+    "title",
+    "lang",
+    "description",
+    "base_url",
+    "profile",
+    "build",
+];
+/// Every key of `[build]`.
+const BUILD_KEYS: &[&str] = &["headers", "precompress"];
 /// Every key of `[profile]`.
 const PROFILE_KEYS: &[&str] = &[
     "name",
@@ -37,8 +46,22 @@ pub struct SiteConfig {
     pub lang: Lang,
     /// The meta description; defaults to name, major and school.
     pub description: String,
+    /// Where the site will be published (`https://example.com/~lihua/`), always ending in `/`;
+    /// when set, pages carry an absolute canonical link and link-preview (Open Graph) tags.
+    pub base_url: Option<String>,
     /// The person the page is about.
     pub profile: Profile,
+    /// The `[build]` options.
+    pub build: BuildOptions,
+}
+
+/// The `[build]` table: extra files a build writes for static hosts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Write `_headers` (Netlify, Cloudflare Pages) with each file's caching policy.
+    pub headers: bool,
+    /// Write `.gz` and `.br` beside each text file where they are smaller.
+    pub precompress: bool,
 }
 
 /// The `[profile]` table.
@@ -112,7 +135,18 @@ struct RawConfig {
     title: Option<String>,
     lang: Option<Spanned<String>>,
     description: Option<String>,
+    base_url: Option<Spanned<String>>,
     profile: Option<RawProfile>,
+    build: Option<RawBuild>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    #[serde(default)]
+    headers: bool,
+    #[serde(default)]
+    precompress: bool,
 }
 
 #[derive(Deserialize)]
@@ -252,7 +286,28 @@ pub fn parse(source: &str, file: &Path, root: &Path) -> Result<SiteConfig> {
         parts.join(" · ")
     });
 
+    let base_url = match raw.base_url {
+        None => None,
+        Some(value) => {
+            let (line, column) = at(value.span());
+            let url = value.into_inner();
+            Some(normalize_base_url(&url).ok_or_else(|| {
+                Error::in_file(file, format!("base_url `{url}` is not a web address"))
+                    .at(line, column)
+                    .hint("write the address the site will have, like base_url = \"https://example.com/~lihua/\", or remove the line")
+            })?)
+        }
+    };
+    let build = raw
+        .build
+        .map_or_else(BuildOptions::default, |b| BuildOptions {
+            headers: b.headers,
+            precompress: b.precompress,
+        });
+
     Ok(SiteConfig {
+        base_url,
+        build,
         title: non_empty(raw.title).unwrap_or_else(|| name.clone()),
         lang,
         description,
@@ -281,6 +336,27 @@ fn non_empty(value: Option<String>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// `https://example.com/a` → `https://example.com/a/`: an absolute http(s) URL with a host and no
+/// query, fragment or white space, ending in `/` so page paths can be appended; `None` if not.
+fn normalize_base_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let rest = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| lower.strip_prefix(scheme))?;
+    let host = rest.split('/').next().unwrap_or("");
+    let bad =
+        |c: char| c.is_whitespace() || c == '?' || c == '#' || c == '"' || c == '<' || c == '>';
+    if host.is_empty() || host.starts_with(':') || url.contains(bad) {
+        return None;
+    }
+    Some(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
 fn is_safe_link(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
     ["https://", "http://", "mailto:"]
@@ -306,15 +382,12 @@ fn toml_error(err: &toml::de::Error, source: &str, file: &Path) -> Error {
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split('`').next())
     {
-        let known = if message.contains("`student_id`") {
-            PROFILE_KEYS
+        let (known, table) = if message.contains("`student_id`") {
+            (PROFILE_KEYS, " in [profile]")
+        } else if message.contains("`precompress`") {
+            (BUILD_KEYS, " in [build]")
         } else {
-            TOP_KEYS
-        };
-        let table = if known == PROFILE_KEYS {
-            " in [profile]"
-        } else {
-            ""
+            (TOP_KEYS, "")
         };
         let err = Error::in_file(file, format!("unknown key `{unknown}`{table}"));
         let (line, column) = crate::error::line_column(source, offset);
@@ -428,6 +501,48 @@ audio = "assets/intro.mp3"
         let src = format!("{GOOD}\n[profile.links]\nx = \"javascript:alert(1)\"\n");
         let err = parse_str(&src).unwrap_err();
         assert!(err.message.contains("unsupported address"), "{err}");
+    }
+
+    #[test]
+    fn base_url_is_checked_and_ends_in_a_slash() {
+        let with = |url: &str| parse_str(&format!("base_url = \"{url}\"\n{GOOD}"));
+        assert_eq!(parse_str(GOOD).unwrap().base_url, None);
+        let config = with("https://example.com/~lihua").unwrap();
+        assert_eq!(
+            config.base_url.as_deref(),
+            Some("https://example.com/~lihua/")
+        );
+        assert_eq!(
+            with("http://127.0.0.1:8080/").unwrap().base_url.as_deref(),
+            Some("http://127.0.0.1:8080/")
+        );
+        for bad in [
+            "example.com",
+            "ftp://example.com/",
+            "https://",
+            "https://a b/",
+            "https://x/?q",
+        ] {
+            let err = with(bad).unwrap_err();
+            assert_eq!(
+                err.message,
+                format!("base_url `{bad}` is not a web address")
+            );
+            assert_eq!(err.position, Some((1, 12)));
+        }
+    }
+
+    #[test]
+    fn build_options() {
+        assert_eq!(parse_str(GOOD).unwrap().build, BuildOptions::default());
+        let src = format!("{GOOD}\n[build]\nheaders = true\nprecompress = true\n");
+        let build = parse_str(&src).unwrap().build;
+        assert!(build.headers && build.precompress);
+        let err = parse_str(&format!("{GOOD}\n[build]\nprecompres = true\n")).unwrap_err();
+        assert_eq!(err.message, "unknown key `precompres` in [build]");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `precompress`?"));
+        let err = parse_str(&format!("{GOOD}\n[build]\nheaders = \"yes\"\n")).unwrap_err();
+        assert!(err.message.contains("bool"), "{err}");
     }
 
     #[test]

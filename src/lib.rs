@@ -8,6 +8,7 @@
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod hosting;
 pub mod init;
 pub mod labels;
 pub mod media;

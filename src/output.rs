@@ -38,6 +38,46 @@ pub struct Entry {
     pub source: String,
     /// Whether its name carries its content hash, so a cache may keep it forever.
     pub immutable: bool,
+    /// Set on a precompressed copy (`index.html.gz`) of the entry named without the suffix.
+    pub encoding: Option<Encoding>,
+}
+
+/// A content coding that static hosts serve precompressed files in (RFC 9110 §8.4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// Brotli (`br`, RFC 7932): the smaller of the two for text.
+    Brotli,
+    /// gzip (RFC 1952): understood by every client.
+    Gzip,
+}
+
+impl Encoding {
+    /// Both, best first.
+    pub const ALL: [Encoding; 2] = [Encoding::Brotli, Encoding::Gzip];
+
+    /// The `Content-Encoding` token.
+    pub fn token(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gzip",
+        }
+    }
+
+    /// The file name suffix nginx's `gzip_static` and `brotli_static` look for.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Encoding::Brotli => ".br",
+            Encoding::Gzip => ".gz",
+        }
+    }
+
+    /// The MIME type of the compressed file when asked for by its own name.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "application/x-br",
+            Encoding::Gzip => "application/gzip",
+        }
+    }
 }
 
 /// Where an entry's bytes are.
@@ -89,6 +129,7 @@ impl Entry {
             mime: mime.into(),
             source: source.into(),
             immutable: false,
+            encoding: None,
         }
     }
 
@@ -173,6 +214,19 @@ impl Output {
     /// The entry at `path`, if any.
     pub fn get(&self, path: &str) -> Option<&Entry> {
         self.entries.get(path)
+    }
+
+    /// The precompressed copy of the entry at `path` in `encoding`, if the build made one.
+    pub fn variant(&self, path: &str, encoding: Encoding) -> Option<&Entry> {
+        let entry = self.entries.get(&format!("{path}{}", encoding.suffix()))?;
+        (entry.encoding == Some(encoding)).then_some(entry)
+    }
+
+    /// Removes the entry at `path`, returning it.
+    pub fn remove(&mut self, path: &str) -> Option<Entry> {
+        let entry = self.entries.remove(path)?;
+        self.folded.remove(&path.to_lowercase());
+        Some(entry)
     }
 
     /// All entries, sorted by path.

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::content::Page;
 use crate::error::Result;
+use crate::hosting;
 use crate::labels::{self, Labels};
 use std::sync::Arc;
 
@@ -39,6 +40,24 @@ struct Context<'a> {
     content: &'a str,
     /// The stylesheet's text, for pages that must not depend on relative URLs (404).
     inline_css: &'a str,
+    /// With `base_url`: this page's absolute address, for `<link rel=canonical>` and `og:url`.
+    canonical_url: Option<String>,
+    /// With `base_url`: what a link preview (Open Graph, Twitter card) shows.
+    og: Option<OpenGraph>,
+    /// With `base_url`, on the 404 page only: the site's path on its host (`/~lihua/`), so the
+    /// page's links work at whatever depth a host serves it.
+    base_href: Option<String>,
+}
+
+/// Absolute URLs for link previews: crawlers do not resolve relative ones reliably.
+#[derive(Serialize)]
+struct OpenGraph {
+    /// `profile` for the home page, `article` for the others.
+    kind: &'static str,
+    /// `zh_CN` or `en_US`.
+    locale: &'static str,
+    image: String,
+    audio: String,
 }
 
 #[derive(Serialize)]
@@ -85,6 +104,7 @@ pub fn render(site: &Site) -> Result<Output> {
     let mut output = Output::default();
     let shared = add_shared_files(site, &mut output)?;
     render_pages(site, &shared, &mut output, None)?;
+    add_host_files(site, &mut output, None)?;
     Ok(output)
 }
 
@@ -95,7 +115,21 @@ pub fn render_changed_pages(site: &Site, previous: &Output, sources: &[String]) 
     let mut output = previous.clone();
     let shared = shared_urls(site);
     render_pages(site, &shared, &mut output, Some(sources))?;
+    add_host_files(site, &mut output, Some(previous))?;
     Ok(output)
+}
+
+/// The files `[build]` asks for: precompressed copies (reusing those of `previous` that are
+/// still current) and `_headers`.
+fn add_host_files(site: &Site, output: &mut Output, previous: Option<&Output>) -> Result<()> {
+    if site.config.build.precompress {
+        hosting::add_precompressed(output, previous)?;
+    }
+    if site.config.build.headers {
+        output.remove(hosting::HEADERS_FILE);
+        output.insert(hosting::HEADERS_FILE.into(), hosting::headers_file(output))?;
+    }
+    Ok(())
 }
 
 /// Renders the profile page, the content pages and the 404 page into `output`; with `only`,
@@ -124,7 +158,38 @@ fn render_pages(
                        content: &str| {
         let root = "../".repeat(output_path.matches('/').count());
         let url = |path: &str| format!("{root}{}", encode_url_path(path));
+        let base_url = site.config.base_url.as_deref();
+        let is_404 = template == "404.html";
+        let absolute = |path: &str| base_url.map(|base| format!("{base}{}", encode_url_path(path)));
+        let canonical_url = if is_404 {
+            None
+        } else {
+            absolute(
+                output_path
+                    .strip_suffix("index.html")
+                    .unwrap_or(output_path),
+            )
+        };
+        let og = canonical_url.as_ref().and_then(|_| {
+            Some(OpenGraph {
+                kind: if output_path == "index.html" {
+                    "profile"
+                } else {
+                    "article"
+                },
+                locale: match site.config.lang {
+                    crate::config::Lang::ZhCn => "zh_CN",
+                    crate::config::Lang::En => "en_US",
+                },
+                image: absolute(&shared.logo)?,
+                audio: absolute(&shared.audio)?,
+            })
+        });
+        let base_href = base_url.filter(|_| is_404).map(url_path);
         let context = Context {
+            canonical_url,
+            og,
+            base_href,
             lang: site.config.lang.tag(),
             title,
             site_title: &site.config.title,
@@ -188,6 +253,15 @@ fn render_pages(
         put("404.html", entry)?;
     }
     Ok(())
+}
+
+/// The path part of an absolute URL: `https://example.com/~lihua/` → `/~lihua/`.
+fn url_path(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(slash) => after_scheme[slash..].to_string(),
+        None => "/".to_string(),
+    }
 }
 
 fn profile_context<'a>(site: &'a Site, labels: &Labels) -> ProfileContext<'a> {
