@@ -48,6 +48,10 @@ enum Command {
         /// No access log
         #[arg(long, short)]
         quiet: bool,
+        /// Send pages exactly as dist/ holds them, without the live-reload script (sources are
+        /// still watched and rebuilt; reload the page yourself)
+        #[arg(long)]
+        no_reload: bool,
         /// Print every exchange: connection, request line and headers, status line and headers
         /// as sent, body size and timings
         #[arg(long)]
@@ -105,6 +109,7 @@ fn run(command: Command) -> profile::Result<()> {
             port,
             open,
             quiet,
+            no_reload,
             trace,
             har,
             trace_secrets,
@@ -117,6 +122,7 @@ fn run(command: Command) -> profile::Result<()> {
             config.host = host;
             config.port = port;
             config.quiet = quiet;
+            config.live_reload = !no_reload;
             config.trace = profile::serve::trace::TraceOptions {
                 print: trace,
                 secrets: trace_secrets,

@@ -201,6 +201,27 @@ fn port_zero_prints_the_real_url_and_serves() {
 }
 
 #[test]
+fn no_reload_sends_pages_exactly_as_dist_holds_them() {
+    let site = Site::example();
+    let mut serve = Serve::spawn(site.root(), &["serve", "--port", "0", "--no-reload"]);
+    serve.start_up_lines();
+    let addr = serve.loopback_addr_from_seen();
+    let page = http::get(addr, "/");
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.body,
+        std::fs::read(site.dist().join("index.html")).unwrap()
+    );
+    assert_eq!(http::get(addr, "/_profile/events").status, 404);
+    // Without the flag, the same page carries the script.
+    drop(serve);
+    let mut serve = Serve::spawn(site.root(), &["serve", "--port", "0"]);
+    serve.start_up_lines();
+    let page = http::get(serve.loopback_addr_from_seen(), "/");
+    assert!(page.text().contains("/_profile/events"));
+}
+
+#[test]
 fn host_0_0_0_0_warns_and_lists_the_loopback_url() {
     let site = Site::example();
     let mut serve = Serve::spawn(site.root(), &["serve", "--host", "0.0.0.0", "--port", "0"]);

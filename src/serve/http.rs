@@ -11,6 +11,7 @@
 //! 2. [`if_range_allows`] → if false, ignore Range;
 //! 3. [`evaluate_range`] → 200, 206 or 416.
 
+use crate::output::Encoding;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// An inclusive byte range within a representation of known length.
@@ -473,6 +474,70 @@ fn if_none_match_true(value: &str, our_etag: &str) -> bool {
         },
         None => true,
     }
+}
+
+/// The content coding to answer with (RFC 9110 §12.5.3), from the request's `Accept-Encoding`
+/// and the precompressed copies `available` (best first). `None` means the file as it is.
+///
+/// The highest `q` wins; between equals, the earlier in `available` (Brotli before gzip, as it
+/// is smaller). A coding the client gave `q=0` is never chosen, and `*` stands for every coding
+/// the client did not name. No header at all means "as it is": RFC 9110 lets a server pick any
+/// coding then, but old clients that send none may not decode any.
+pub fn negotiate_encoding(
+    accept_encoding: Option<&str>,
+    available: &[Encoding],
+) -> Option<Encoding> {
+    let header = accept_encoding?;
+    let mut named: Vec<(String, f32)> = Vec::new();
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let coding = trim_ows(parts.next().unwrap_or("")).to_ascii_lowercase();
+        if coding.is_empty() {
+            continue;
+        }
+        let mut q = 1.0;
+        for param in parts {
+            if let Some((name, value)) = param.split_once('=') {
+                if trim_ows(name).eq_ignore_ascii_case("q") {
+                    // A malformed weight makes the item meaningless: treat it as refused.
+                    q = parse_qvalue(trim_ows(value)).unwrap_or(0.0);
+                }
+            }
+        }
+        named.push((coding, q));
+    }
+    let weight = |encoding: Encoding| -> f32 {
+        let token = encoding.token();
+        let alias = if encoding == Encoding::Gzip {
+            "x-gzip"
+        } else {
+            token
+        };
+        named
+            .iter()
+            .find(|(c, _)| c == token || c == alias)
+            .or_else(|| named.iter().find(|(c, _)| c == "*"))
+            .map_or(0.0, |(_, q)| *q)
+    };
+    let mut best: Option<(Encoding, f32)> = None;
+    for &encoding in available {
+        let q = weight(encoding);
+        if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+            best = Some((encoding, q));
+        }
+    }
+    best.map(|(encoding, _)| encoding)
+}
+
+/// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` (RFC 9110 §12.4.2).
+fn parse_qvalue(value: &str) -> Option<f32> {
+    let (int, frac) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !(int == "0" || int == "1") || frac.len() > 3 || !digits(frac) {
+        return None;
+    }
+    let q: f32 = value.parse().ok()?;
+    (q <= 1.0).then_some(q)
 }
 
 #[cfg(test)]
@@ -1191,5 +1256,29 @@ mod tests {
                 let _ = http_date(t);
             }
         }
+    }
+
+    #[test]
+    fn encoding_negotiation() {
+        use Encoding::{Brotli, Gzip};
+        let both = [Brotli, Gzip];
+        let pick = |header: Option<&str>| negotiate_encoding(header, &both);
+        assert_eq!(pick(None), None);
+        assert_eq!(pick(Some("")), None);
+        assert_eq!(pick(Some("identity")), None);
+        // What browsers send.
+        assert_eq!(pick(Some("gzip, deflate, br, zstd")), Some(Brotli));
+        assert_eq!(pick(Some("gzip, deflate")), Some(Gzip));
+        assert_eq!(pick(Some("GZIP")), Some(Gzip));
+        assert_eq!(pick(Some("x-gzip")), Some(Gzip));
+        assert_eq!(pick(Some("br;q=0.5, gzip")), Some(Gzip));
+        assert_eq!(pick(Some("br;q=0, gzip;q=0")), None);
+        assert_eq!(pick(Some("br ; q=0.001")), Some(Brotli));
+        assert_eq!(pick(Some("*")), Some(Brotli));
+        assert_eq!(pick(Some("*;q=0.1, br;q=0")), Some(Gzip));
+        assert_eq!(pick(Some("gzip;q=1.5, br;q=abc")), None);
+        assert_eq!(negotiate_encoding(Some("br, gzip"), &[Gzip]), Some(Gzip));
+        assert_eq!(negotiate_encoding(Some("br"), &[Gzip]), None);
+        assert_eq!(negotiate_encoding(Some("br, gzip"), &[]), None);
     }
 }

@@ -9,7 +9,7 @@ use crate::output::Output;
 use super::http::{self, Conditionals, Precondition, RangeOutcome, Validators};
 use super::reload;
 use super::resolve::{self, Resolution};
-use crate::output::Body;
+use crate::output::{Body, Encoding};
 
 /// The `Server` header.
 pub const SERVER: &str = concat!("profile/", env!("CARGO_PKG_VERSION"));
@@ -196,17 +196,34 @@ fn respond_to_get(
         Resolution::NotFound => return not_found(request.target, output, live_reload),
         Resolution::BadRequest => return text_reply(400, "400 Bad Request\n"),
     };
-    let Some(entry) = output.get(&key) else {
+    let Some(original) = output.get(&key) else {
         return not_found(request.target, output, live_reload);
     };
     // The page as served while previewing: with the live-reload script, a representation of its
     // own with an ETag of its own.
-    let with_script = match (live_reload, &entry.body) {
-        (Some(build), Body::Bytes(bytes)) if entry.mime.starts_with("text/html") => {
+    let with_script = match (live_reload, &original.body) {
+        (Some(build), Body::Bytes(bytes)) if original.mime.starts_with("text/html") => {
             Some((reload::inject(bytes, build), build))
         }
         _ => None,
     };
+    // A precompressed copy is another representation of the same resource, with its own ETag
+    // and byte ranges (RFC 9110 §8.4, §14.1.2). The copies hold the page without the script, so
+    // a page with the script goes out uncompressed.
+    let codings: Vec<Encoding> = Encoding::ALL
+        .into_iter()
+        .filter(|&encoding| output.variant(&key, encoding).is_some())
+        .collect();
+    let coding = if with_script.is_some() {
+        None
+    } else {
+        http::negotiate_encoding(request.header("Accept-Encoding"), &codings)
+    };
+    let (key, entry) = match coding.and_then(|c| Some((c, output.variant(&key, c)?))) {
+        Some((coding, copy)) => (format!("{key}{}", coding.suffix()), copy),
+        None => (key, original),
+    };
+    let vary = (!codings.is_empty()).then_some(("Vary", "Accept-Encoding".to_string()));
     // A file served from its source may have been edited since it was hashed (before the
     // rebuild catches up): then it gets a weak validator from its size and time, so that no 304
     // or ranged reply mixes old and new bytes (If-Range needs a strong one).
@@ -253,6 +270,7 @@ fn respond_to_get(
             headers.push(("Cache-Control", cache_control.into()));
             headers.push(("ETag", etag.clone()));
             headers.push(("Last-Modified", http::http_date(last_modified)));
+            headers.extend(vary);
             return Reply {
                 status: 304,
                 headers,
@@ -262,7 +280,11 @@ fn respond_to_get(
         Precondition::Failed => return text_reply(412, "412 Precondition Failed\n"),
     }
 
-    headers.push(("Content-Type", entry.mime.clone()));
+    headers.push(("Content-Type", original.mime.clone()));
+    if let Some(coding) = coding {
+        headers.push(("Content-Encoding", coding.token().into()));
+    }
+    headers.extend(vary);
     headers.push(("Cache-Control", cache_control.into()));
     headers.push(("ETag", etag.clone()));
     headers.push(("Last-Modified", http::http_date(last_modified)));
@@ -560,5 +582,143 @@ mod tests {
         let head = String::from_utf8(head_bytes(&reply, (1, 1))).unwrap();
         assert!(head.starts_with("HTTP/1.1 404 Not Found\r\nDate: "));
         assert!(head.ends_with("\r\n\r\n"));
+    }
+
+    /// The test site with `[build] precompress` copies.
+    fn compressed_site() -> Output {
+        let mut out = site();
+        let css = "body { color: rebeccapurple; }\n".repeat(40);
+        let mut entry = Entry::bytes(css.into_bytes(), "text/css; charset=utf-8", "style");
+        entry.immutable = true;
+        out.insert("assets/style.1a2b3c4d.css".into(), entry)
+            .unwrap();
+        let page = Entry::bytes(b"<p>long</p>".repeat(50), "text/html; charset=utf-8", "p");
+        out.insert("long.html".into(), page).unwrap();
+        crate::hosting::add_precompressed(&mut out, None).unwrap();
+        out
+    }
+
+    fn get_from(
+        output: &Output,
+        target: &str,
+        headers: &[(&str, &str)],
+        reload: Option<u64>,
+    ) -> Reply {
+        let request = RequestInfo {
+            method: "GET",
+            target,
+            version: (1, 1),
+            headers,
+        };
+        respond(
+            &request,
+            output,
+            UNIX_EPOCH + BUILT,
+            UNIX_EPOCH + BUILT,
+            reload,
+        )
+    }
+
+    #[test]
+    fn precompressed_copies_go_only_to_clients_that_accept_them() {
+        let out = compressed_site();
+        let css = "/assets/style.1a2b3c4d.css";
+        let plain = get_from(&out, css, &[], None);
+        assert_eq!(plain.header("Content-Encoding"), None);
+        assert_eq!(plain.header("Vary"), Some("Accept-Encoding"));
+        assert_eq!(plain.header("Content-Length"), Some("1240"));
+        let mut etags = vec![plain.header("ETag").unwrap().to_string()];
+        for (accept, coding, key) in [
+            (
+                "gzip, deflate, br, zstd",
+                "br",
+                "assets/style.1a2b3c4d.css.br",
+            ),
+            ("gzip", "gzip", "assets/style.1a2b3c4d.css.gz"),
+        ] {
+            let reply = get_from(&out, css, &[("Accept-Encoding", accept)], None);
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.header("Content-Encoding"), Some(coding));
+            assert_eq!(
+                reply.header("Content-Type"),
+                Some("text/css; charset=utf-8")
+            );
+            assert_eq!(reply.header("Vary"), Some("Accept-Encoding"));
+            let copy = out.get(key).unwrap();
+            assert_eq!(
+                reply.header("Content-Length"),
+                Some(copy.len().unwrap().to_string().as_str())
+            );
+            assert!(matches!(&reply.body, ReplyBody::Entry { key: k, .. } if k == key));
+            let etag = reply.header("ETag").unwrap().to_string();
+            // A revisit in the same coding is a 304 that still says what it varies on.
+            let again = get_from(
+                &out,
+                css,
+                &[("Accept-Encoding", accept), ("If-None-Match", &etag)],
+                None,
+            );
+            assert_eq!(again.status, 304);
+            assert_eq!(again.header("Vary"), Some("Accept-Encoding"));
+            // Ranges count bytes of the coded copy, and If-Range checks its own ETag.
+            let ranged = get_from(
+                &out,
+                css,
+                &[
+                    ("Accept-Encoding", accept),
+                    ("Range", "bytes=0-9"),
+                    ("If-Range", &etag),
+                ],
+                None,
+            );
+            assert_eq!(ranged.status, 206);
+            assert_eq!(
+                ranged.header("Content-Range").unwrap(),
+                format!("bytes 0-9/{}", copy.len().unwrap())
+            );
+            etags.push(etag);
+        }
+        etags.sort();
+        etags.dedup();
+        assert_eq!(etags.len(), 3, "one ETag per coding");
+        // The identity ETag does not validate the gzip copy, nor the other way round.
+        let cross = get_from(
+            &out,
+            css,
+            &[
+                ("Accept-Encoding", "gzip"),
+                (
+                    "If-None-Match",
+                    get_from(&out, css, &[], None).header("ETag").unwrap(),
+                ),
+            ],
+            None,
+        );
+        assert_eq!(cross.status, 200);
+        // A file the build left uncompressed has no Vary.
+        let logo = get_from(
+            &out,
+            "/assets/logo.1a2b3c4d.png",
+            &[("Accept-Encoding", "br")],
+            None,
+        );
+        assert_eq!(
+            (logo.header("Vary"), logo.header("Content-Encoding")),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn a_page_with_the_live_reload_script_goes_out_uncompressed() {
+        let out = compressed_site();
+        let served = get_from(&out, "/long.html", &[("Accept-Encoding", "br")], Some(3));
+        assert_eq!(served.header("Content-Encoding"), None);
+        assert_eq!(served.header("Vary"), Some("Accept-Encoding"));
+        let ReplyBody::Owned(body) = &served.body else {
+            panic!()
+        };
+        assert!(String::from_utf8_lossy(body).contains("/_profile/events"));
+        let without = get_from(&out, "/long.html", &[("Accept-Encoding", "br")], None);
+        assert_eq!(without.header("Content-Encoding"), Some("br"));
     }
 }
