@@ -3,8 +3,9 @@
 //!
 //! The flow is one way: [`config`] and [`content`] are loaded into a [`site::Site`] (every user
 //! mistake is found there), [`render`] turns it into an [`output::Output`] (URL → bytes), and
-//! [`output`] writes that to disk atomically.
+//! [`output`] writes that to disk atomically; [`bundle`] packs it into one archive.
 
+pub mod bundle;
 pub mod config;
 pub mod content;
 pub mod error;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Build a personal profile page (name, student ID, major, logo and a spoken
 /// self-introduction) from site.toml and Markdown, and serve it.
@@ -24,6 +24,27 @@ enum Command {
         /// Where to write the site [default: DIR/dist]
         #[arg(long, short, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Print nothing on success
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Build, then pack dist/ into one reproducible archive and print its size and SHA-256
+    Bundle {
+        /// The site's directory, holding site.toml
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        root: PathBuf,
+        /// Where the build is written first [default: DIR/dist]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The kind of archive [default: from the -o name, else zip]
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<ArchiveFormat>,
+        /// The archive to write [default: DIR/dist.zip or DIR/dist.tar.gz]
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE even if it is not an archive made by profile bundle
+        #[arg(long)]
+        force: bool,
         /// Print nothing on success
         #[arg(long, short)]
         quiet: bool,
@@ -82,6 +103,25 @@ enum Command {
     },
 }
 
+/// The archive formats `bundle` writes, as spelled on the command line.
+#[derive(Clone, Copy, ValueEnum)]
+enum ArchiveFormat {
+    /// A zip archive (what Netlify Drop and most upload forms take)
+    Zip,
+    /// A gzip-compressed tar archive (for `tar xzf` on a server)
+    #[value(name = "tar.gz", alias = "tgz")]
+    TarGz,
+}
+
+impl From<ArchiveFormat> for profile::bundle::Format {
+    fn from(format: ArchiveFormat) -> Self {
+        match format {
+            ArchiveFormat::Zip => profile::bundle::Format::Zip,
+            ArchiveFormat::TarGz => profile::bundle::Format::TarGz,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -98,6 +138,25 @@ fn run(command: Command) -> profile::Result<()> {
         Command::Build { root, out, quiet } => {
             let out = out.unwrap_or_else(|| profile::text::display_path(&root, "dist".as_ref()));
             let report = profile::build(&root, &out)?;
+            if !quiet {
+                println!("{report}");
+            }
+        }
+        Command::Bundle {
+            root,
+            out,
+            format,
+            output,
+            force,
+            quiet,
+        } => {
+            let out = out.unwrap_or_else(|| profile::text::display_path(&root, "dist".as_ref()));
+            let format = profile::bundle::infer_format(output.as_deref(), format.map(Into::into))?;
+            let file = output.unwrap_or_else(|| {
+                let name = format!("dist.{}", format.extension());
+                profile::text::display_path(&root, name.as_ref())
+            });
+            let report = profile::bundle::bundle(&root, &out, &file, format, force)?;
             if !quiet {
                 println!("{report}");
             }

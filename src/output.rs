@@ -388,7 +388,7 @@ pub fn check_out_dir(root: &Path, out: &Path) -> Result<()> {
 }
 
 /// The absolute form of `path`, with symlinks resolved where it exists.
-fn absolute(path: &Path) -> PathBuf {
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     if let Ok(real) = fs::canonicalize(path) {
         return real;
     }
