@@ -20,11 +20,12 @@ const REVALIDATE: &str = "no-cache";
 /// and reading one whole into memory to compress it is not worth it.
 const MAX_COMPRESSED_INPUT: u64 = 16 * 1024 * 1024;
 
-/// The `_headers` file for `output`: fingerprinted files are immutable, pages revalidate.
+/// The `_headers` file for `output`: fingerprinted files are immutable, everything else (pages,
+/// files copied from `assets/` under their own names) revalidates, as `profile serve` has it.
 ///
 /// Every rule names one path, never a pattern: when several rules match a path, Netlify and
 /// Cloudflare Pages combine their values (`no-cache, public, max-age=…`), which would undo the
-/// policy. Other files get the host's default, which revalidates too.
+/// policy.
 pub fn headers_file(output: &Output) -> Entry {
     let mut immutable = String::new();
     let mut pages = String::new();
@@ -34,7 +35,7 @@ pub fn headers_file(output: &Output) -> Entry {
         }
         if entry.immutable {
             immutable.push_str(&rule(path, IMMUTABLE));
-        } else if path.ends_with(".html") {
+        } else {
             // A page is asked for by its directory's URL more often than by its own.
             if let Some(dir) = path.strip_suffix("index.html") {
                 pages.push_str(&rule(dir, REVALIDATE));
@@ -47,7 +48,8 @@ pub fn headers_file(output: &Output) -> Entry {
          # site.toml has [build] headers = true.\n\
          # Fingerprinted files change name when their content changes: keep them for a year.\n\
          {immutable}\
-         # Pages: keep them, but ask the server each time, so that an update shows at once.\n\
+         # Pages and other files: keep them, but ask the server each time, so that an update\n\
+         # shows at once.\n\
          {pages}"
     );
     Entry::bytes(
@@ -328,6 +330,7 @@ mod tests {
                 ),
                 ("/about/", "Cache-Control: no-cache"),
                 ("/about/index.html", "Cache-Control: no-cache"),
+                ("/assets/tiny.css", "Cache-Control: no-cache"),
                 ("/", "Cache-Control: no-cache"),
                 ("/index.html", "Cache-Control: no-cache"),
             ]
