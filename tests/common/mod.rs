@@ -4,6 +4,7 @@
 //! Every test file includes this module but uses only part of it.
 #![allow(dead_code)]
 pub mod chromium;
+pub mod hosts;
 pub mod http;
 pub mod serve;
 
