@@ -157,12 +157,12 @@ fn nginx_serves_the_404_page_at_any_depth() {
         );
         tab.check_page(&home, &site, Page::Profile);
 
-        // KNOWN: deeper down, the 404 page's link home is still `index.html`, relative to the
-        // missing URL, so it points into the missing directory and is itself a 404. The
-        // stylesheet and icon do not have this problem (inlined, `data:`). Relative URLs cannot
-        // know the depth of a URL the site never had; a fix needs the site's own URL (a
-        // `base_url` option) or a root-relative link where the host is known. When it is fixed,
-        // assert that the link leads home here, as above.
+        // KNOWN, without `base_url`: deeper down, the 404 page's link home is still
+        // `index.html`, relative to the missing URL, so it points into the missing directory
+        // and is itself a 404. The stylesheet and icon do not have this problem (inlined,
+        // `data:`). Relative URLs cannot know the depth of a URL the site never had; with
+        // `base_url` set, the 404 page carries a `<base>` and its link leads home at any depth
+        // (`nginx_serves_a_working_404_page_at_any_depth_with_base_url`).
         let deep = format!("{site}no/such/page");
         let home = tab.check_not_found(&deep, &site);
         assert_eq!(
@@ -178,6 +178,77 @@ fn nginx_serves_the_404_page_at_any_depth() {
             "KNOWN: the deep 404 page's home link {home} is itself missing"
         );
     }
+}
+
+/// With `base_url` naming where the site lives, the 404 page's `<base>` makes its link home work
+/// at any depth, at `/` and under a sub-path.
+#[test]
+fn nginx_serves_a_working_404_page_at_any_depth_with_base_url() {
+    let test = "tests/static_hosts.rs nginx 404 page with base_url";
+    let Some(chromium) = chromium(test) else {
+        return;
+    };
+    if !hosts::have_nginx(test) {
+        return;
+    }
+    let lab = Lab::launch(&chromium);
+    let tab = lab.tab();
+    for mount in ["/", SUB_PATH] {
+        // Only the path of base_url matters to the 404 page; the host is where it is shared.
+        let built = Built::with_config(&format!("base_url = \"https://example.com{mount}\""), "");
+        let server = hosts::start_nginx(&built.dist, mount, "");
+        let site = server.url();
+        for missing in ["missing", "no/such/page", "a/b/c/d/"] {
+            let url = format!("{site}{missing}");
+            let home = tab.check_not_found(&url, &site);
+            assert_eq!(home, format!("{site}index.html"), "the home link of {url}");
+        }
+        tab.check_page(&format!("{site}index.html"), &site, Page::Profile);
+    }
+}
+
+/// With `[build] precompress`, nginx's `gzip_static` sends the `.gz` copies to clients that
+/// accept gzip (the browser among them), and the plain files to others; the site works the same.
+#[test]
+fn nginx_gzip_static_serves_the_precompressed_copies() {
+    let test = "tests/static_hosts.rs nginx gzip_static";
+    let Some(chromium) = chromium(test) else {
+        return;
+    };
+    if !hosts::have_nginx(test) {
+        return;
+    }
+    let built = Built::with_config("", "[build]\nprecompress = true\n");
+    let server = hosts::start_nginx(&built.dist, "/", "gzip_static on;\ngzip_vary on;");
+    let css = common::fingerprinted(&built.dist, "style", "css");
+    for file in ["index.html", css.as_str()] {
+        let target = format!("/{file}");
+        let plain = common::http::get(server.addr(), &target);
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.header("Content-Encoding"), None, "{file}");
+        assert_eq!(plain.body, std::fs::read(built.dist.join(file)).unwrap());
+        let gzip = common::http::get_with(server.addr(), &target, &[("Accept-Encoding", "gzip")]);
+        assert_eq!(gzip.status, 200);
+        assert_eq!(gzip.header("Content-Encoding"), Some("gzip"), "{file}");
+        assert_eq!(gzip.header("Vary"), Some("Accept-Encoding"), "{file}");
+        let copy = std::fs::read(built.dist.join(format!("{file}.gz"))).unwrap();
+        assert_eq!(gzip.body, copy, "nginx sent {file}.gz as built");
+    }
+    let lab = Lab::launch(&chromium);
+    lab.tab().check_site(&server.url(), &server.url(), 206);
+    // The browser asks with gzip among its codings, so it was sent the copy: nginx logs the
+    // body bytes it sent, which are the size of index.html.gz.
+    let gz_size = std::fs::metadata(built.dist.join("index.html.gz"))
+        .unwrap()
+        .len();
+    let log = server.access_log();
+    let sent = format!("\"GET / HTTP/1.1\" 200 {gz_size} ");
+    assert!(
+        log.iter()
+            .any(|line| line.contains(&sent) && line.contains("Chrome")),
+        "no `{sent}` from the browser in:\n{}",
+        log.join("\n")
+    );
 }
 
 /// Asks `server` for the first bytes of the audio and asserts the status: `206` from a host
@@ -200,7 +271,14 @@ struct Built {
 
 impl Built {
     fn example() -> Built {
+        Built::with_config("", "")
+    }
+
+    /// The example with `top` added before its first key and `tables` after its last.
+    fn with_config(top: &str, tables: &str) -> Built {
         let site = common::Site::example();
+        let config = site.read("site.toml");
+        site.write("site.toml", format!("{top}\n{config}\n{tables}"));
         // The repository's own theme too, so that this is the example exactly as it builds.
         common::copy_dir(&common::example_root().join("theme"), &site.path("theme"));
         site.write("content/about.md", ABOUT_PAGE);
