@@ -148,23 +148,18 @@ pub fn add_precompressed(output: &mut Output, previous: Option<&Output>) -> Resu
 }
 
 /// Compresses `entries` on every core: Brotli at its best level is the slowest step of a build.
+/// The results come back in order, so the error reported is always the first one's.
 fn compress_all(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = entries.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = entries
-            .chunks(chunk)
-            .map(|chunk| scope.spawn(|| compress_chunk(chunk)))
-            .collect();
-        let mut all = Vec::new();
-        for worker in workers {
-            match worker.join() {
-                Ok(result) => all.extend(result?),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok(all)
-    })
+    use rayon::prelude::*;
+    let made: Vec<Result<Vec<(String, Entry)>>> = entries
+        .par_iter()
+        .map(|entry| compress_chunk(std::slice::from_ref(entry)))
+        .collect();
+    let mut all = Vec::new();
+    for result in made {
+        all.extend(result?);
+    }
+    Ok(all)
 }
 
 fn compress_chunk(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {

@@ -230,16 +230,29 @@ fn render_pages(
         entry.source = "content/index.md".into();
         put("index.html", entry)?;
     }
-    for page in site.pages.iter().filter(|p| wanted(&p.source)) {
-        let mut entry = render_page(
-            "page.html",
-            &page.output_path,
-            &page.title,
-            page.description.as_deref(),
-            &page.html,
-        )?;
-        entry.source = format!("content/{}", page.source);
-        put(&page.output_path, entry)?;
+    // Pages are rendered on every core (the theme is shared, read-only) and added in order, so
+    // the output and any clash reported stay the same from run to run.
+    let rendered: Vec<Result<Entry>> = {
+        use rayon::prelude::*;
+        site.pages
+            .par_iter()
+            .filter(|p| wanted(&p.source))
+            .map(|page| {
+                let mut entry = render_page(
+                    "page.html",
+                    &page.output_path,
+                    &page.title,
+                    page.description.as_deref(),
+                    &page.html,
+                )?;
+                entry.source = format!("content/{}", page.source);
+                Ok(entry)
+            })
+            .collect()
+    };
+    let chosen = site.pages.iter().filter(|p| wanted(&p.source));
+    for (page, entry) in chosen.zip(rendered) {
+        put(&page.output_path, entry?)?;
     }
     if only.is_none() && site.pages.len() > NAV_LIMIT {
         let list = all_pages_list(site);

@@ -243,13 +243,23 @@ fn load_pages(
     root: &Path,
     reserved_ids: &std::collections::HashSet<String>,
 ) -> Result<(Option<Page>, Vec<Page>)> {
+    use rayon::prelude::*;
     let content_dir = root.join(CONTENT_DIR);
     let mut index = None;
     let mut pages = Vec::new();
-    for (relative, path) in content::list_sources(&content_dir)? {
-        let shown = text::display_path(root, &Path::new(CONTENT_DIR).join(&relative));
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&shown, &e))?;
-        let page = content::parse_page(&relative, &shown, &bytes, reserved_ids)?;
+    // Read and parsed on every core; collected in file order, so the error reported when
+    // several files are wrong is always the first one's.
+    let parsed: Vec<Result<Page>> = content::list_sources(&content_dir)?
+        .into_par_iter()
+        .map(|(relative, path)| {
+            let shown = text::display_path(root, &Path::new(CONTENT_DIR).join(&relative));
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&shown, &e))?;
+            content::parse_page(&relative, &shown, &bytes, reserved_ids)
+        })
+        .collect();
+    for page in parsed {
+        let page = page?;
+        let relative = page.source.as_str();
         if relative == "index.md" {
             index = Some(page);
         } else if !page.draft {
