@@ -92,6 +92,19 @@ struct Snapshot {
     output: Output,
     built: SystemTime,
     build: u64,
+    /// Its pages with the live-reload script, made as they are asked for.
+    preview: reload::Preview,
+}
+
+impl Snapshot {
+    fn new(output: Output, built: SystemTime, build: u64) -> Snapshot {
+        Snapshot {
+            output,
+            built,
+            build,
+            preview: reload::Preview::new(build),
+        }
+    }
 }
 
 /// What the workers and the rebuild thread share.
@@ -189,11 +202,11 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     let server = Arc::new(server);
 
     let shared = Arc::new(Shared {
-        current: RwLock::new(Arc::new(Snapshot {
+        current: RwLock::new(Arc::new(Snapshot::new(
             output,
-            built: whole_seconds(SystemTime::now()),
-            build: rebuild::first_build_number(),
-        })),
+            whole_seconds(SystemTime::now()),
+            rebuild::first_build_number(),
+        ))),
         error: RwLock::new(None),
         hub: reload::Hub::default(),
         live_reload: config.live_reload,
@@ -371,7 +384,8 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
         version: exchange.version,
         headers: &headers,
     };
-    let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, live_reload);
+    let preview = shared.live_reload.then_some(&snapshot.preview);
+    let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, preview);
     let head = respond::head_bytes(&reply, exchange.version);
     let writer = Counting::new(request.into_writer(), received);
     if reply.body_len() > STREAM_ON_OWN_THREAD {
@@ -530,6 +544,13 @@ fn write_head_and_body(
         ReplyBody::Empty => writer.write_all(&head)?,
         ReplyBody::Owned(bytes) => {
             head.extend_from_slice(bytes);
+            writer.write_all(&head)?;
+        }
+        ReplyBody::Shared { bytes, start, len } => {
+            let body = bytes
+                .get(*start..start + len)
+                .ok_or_else(|| std::io::Error::other("range outside the page"))?;
+            head.extend_from_slice(body);
             writer.write_all(&head)?;
         }
         ReplyBody::Entry { key, start, len } => {

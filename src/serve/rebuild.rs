@@ -111,11 +111,11 @@ impl Rebuilder {
             Ok(output) => {
                 self.full_next = false;
                 self.media = media_paths(&self.site);
-                let snapshot = Arc::new(Snapshot {
+                let snapshot = Arc::new(Snapshot::new(
                     output,
-                    built: whole_seconds(SystemTime::now()),
-                    build: current.build + 1,
-                });
+                    whole_seconds(SystemTime::now()),
+                    current.build + 1,
+                ));
                 *self
                     .shared
                     .current

@@ -8,6 +8,7 @@
 //! number of tabs costs no worker.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::sync::Mutex;
 
 use serde_json::json;
@@ -46,6 +47,51 @@ pub fn inject(html: &[u8], build: u64) -> Vec<u8> {
     let script = script(build);
     let at = rfind(html, b"</body>").unwrap_or(html.len());
     [&html[..at], script.as_bytes(), &html[at..]].concat()
+}
+
+/// The pages of one build as previewed, each with the live-reload script: injected once, on
+/// the first request for it, then shared by every request until the next build replaces the
+/// whole snapshot (and this with it). At most one copy of each page of the site.
+#[derive(Debug)]
+pub struct Preview {
+    /// The build number the script reports.
+    pub build: u64,
+    pages: std::sync::RwLock<std::collections::HashMap<String, Arc<PreviewPage>>>,
+}
+
+/// One page with the script in it.
+#[derive(Debug)]
+pub struct PreviewPage {
+    /// The page's bytes with the script.
+    pub bytes: Arc<[u8]>,
+    /// Its own strong ETag: a representation other than the page in `dist/`.
+    pub etag: String,
+}
+
+impl Preview {
+    /// An empty cache for build number `build`.
+    pub fn new(build: u64) -> Preview {
+        Preview {
+            build,
+            pages: Default::default(),
+        }
+    }
+
+    /// The page at output path `key` (bytes `html`, SHA-256 `hash`) with the script.
+    pub fn page(&self, key: &str, html: &[u8], hash: &[u8; 32]) -> Arc<PreviewPage> {
+        let cached = self.pages.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(page) = cached.get(key) {
+            return Arc::clone(page);
+        }
+        drop(cached);
+        let id = crate::output::sha256(&[&hash[..], &self.build.to_le_bytes()].concat());
+        let page = Arc::new(PreviewPage {
+            bytes: inject(html, self.build).into(),
+            etag: super::http::etag_from_hash(&id),
+        });
+        let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(pages.entry(key.to_string()).or_insert(page))
+    }
 }
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {

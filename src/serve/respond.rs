@@ -7,9 +7,10 @@ use std::time::SystemTime;
 use crate::output::Output;
 
 use super::http::{self, Conditionals, Precondition, RangeOutcome, Validators};
-use super::reload;
+use super::reload::{self, Preview};
 use super::resolve::{self, Resolution};
 use crate::output::{Body, Encoding};
+use std::sync::Arc;
 
 /// The `Server` header.
 pub const SERVER: &str = concat!("profile/", env!("CARGO_PKG_VERSION"));
@@ -64,6 +65,15 @@ pub enum ReplyBody {
     Empty,
     /// Bytes made for this reply (error pages, the 404 page with a `<base>`).
     Owned(Vec<u8>),
+    /// `len` bytes from `start` of bytes shared with other replies (a previewed page).
+    Shared {
+        /// The whole representation.
+        bytes: Arc<[u8]>,
+        /// First byte.
+        start: usize,
+        /// Number of bytes.
+        len: usize,
+    },
     /// `len` bytes of the output entry `key` starting at `start`.
     Entry {
         /// The output path.
@@ -100,6 +110,7 @@ impl Reply {
         match &self.body {
             ReplyBody::Empty => 0,
             ReplyBody::Owned(b) => b.len() as u64,
+            ReplyBody::Shared { len, .. } => *len as u64,
             ReplyBody::Entry { len, .. } => *len,
         }
     }
@@ -148,14 +159,14 @@ pub fn head_bytes(reply: &Reply, version: (u8, u8)) -> Vec<u8> {
 }
 
 /// Decides the reply to `request` from the site in `output`, built at `built` (the
-/// `Last-Modified` of every entry), at time `now`. With `live_reload` (the build number), HTML
-/// responses carry the live-reload script.
+/// `Last-Modified` of every entry), at time `now`. With `live_reload` (the build's previewed
+/// pages), HTML responses carry the live-reload script.
 pub fn respond(
     request: &RequestInfo,
     output: &Output,
     built: SystemTime,
     now: SystemTime,
-    live_reload: Option<u64>,
+    live_reload: Option<&Preview>,
 ) -> Reply {
     let mut reply = match request.method {
         "GET" | "HEAD" => respond_to_get(request, output, built, live_reload),
@@ -184,7 +195,7 @@ fn respond_to_get(
     request: &RequestInfo,
     output: &Output,
     built: SystemTime,
-    live_reload: Option<u64>,
+    live_reload: Option<&Preview>,
 ) -> Reply {
     let key = match resolve::resolve(request.target, |key| output.get(key).is_some()) {
         Resolution::Found(key) => key,
@@ -202,8 +213,8 @@ fn respond_to_get(
     // The page as served while previewing: with the live-reload script, a representation of its
     // own with an ETag of its own.
     let with_script = match (live_reload, &original.body) {
-        (Some(build), Body::Bytes(bytes)) if original.mime.starts_with("text/html") => {
-            Some((reload::inject(bytes, build), build))
+        (Some(preview), Body::Bytes(bytes)) if original.mime.starts_with("text/html") => {
+            Some(preview.page(&key, bytes, &original.hash))
         }
         _ => None,
     };
@@ -229,12 +240,7 @@ fn respond_to_get(
     // or ranged reply mixes old and new bytes (If-Range needs a strong one).
     let mut last_modified = built;
     let (len, etag) = match (&with_script, &entry.body) {
-        (Some((bytes, build)), _) => (
-            bytes.len() as u64,
-            http::etag_from_hash(&crate::output::sha256(
-                &[&entry.hash[..], &build.to_le_bytes()].concat(),
-            )),
-        ),
+        (Some(page), _) => (page.bytes.len() as u64, page.etag.clone()),
         (None, Body::File { path, stamp }) => match crate::output::FileStamp::of(path) {
             Ok(now) if now == *stamp => (now.len, http::etag_from_hash(&entry.hash)),
             Ok(now) => {
@@ -315,11 +321,12 @@ fn respond_to_get(
     };
     headers.push(("Content-Length", body_len.to_string()));
     let body = match with_script {
-        Some((bytes, _)) => {
-            // `start + body_len <= len == bytes.len()`, both fit in memory.
-            let start = start as usize;
-            ReplyBody::Owned(bytes[start..start + body_len as usize].to_vec())
-        }
+        // `start + body_len <= len == bytes.len()`, both fit in memory.
+        Some(page) => ReplyBody::Shared {
+            bytes: Arc::clone(&page.bytes),
+            start: start as usize,
+            len: body_len as usize,
+        },
         None => ReplyBody::Entry {
             key,
             start,
@@ -359,7 +366,7 @@ fn text_reply(status: u16, text: &str) -> Reply {
 
 /// The site's own 404 page. It is served at any depth, so a `<base>` pointing back to the site
 /// root is added (here, not in `dist/`) for its one relative link to work.
-fn not_found(target: &str, output: &Output, live_reload: Option<u64>) -> Reply {
+fn not_found(target: &str, output: &Output, live_reload: Option<&Preview>) -> Reply {
     let page = output.get("404.html").and_then(|entry| match &entry.body {
         Body::Bytes(bytes) => Some(&bytes[..]),
         Body::File { .. } => None,
@@ -378,7 +385,7 @@ fn not_found(target: &str, output: &Output, live_reload: Option<u64>) -> Reply {
         _ => page.to_vec(),
     };
     let body = match live_reload {
-        Some(build) => reload::inject(&body, build),
+        Some(preview) => reload::inject(&body, preview.build),
         None => body,
     };
     Reply {
@@ -545,21 +552,45 @@ mod tests {
             headers: &[],
         };
         let plain = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
-        let live = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, Some(3));
-        let ReplyBody::Owned(body) = &live.body else {
-            panic!("the page with the script is made for this reply")
+        let preview = Preview::new(3);
+        let live = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, Some(&preview));
+        let ReplyBody::Shared { bytes, start, len } = &live.body else {
+            panic!("the page with the script is shared by the build's replies")
         };
+        let body = &bytes[*start..start + len];
         assert!(String::from_utf8_lossy(body).contains(reload::EVENTS_PATH));
         assert_eq!(
             live.header("Content-Length"),
             Some(body.len().to_string().as_str())
         );
         assert_ne!(live.header("ETag"), plain.header("ETag"));
+        // Made once per build: a second request shares the same bytes.
+        let again = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, Some(&preview));
+        let ReplyBody::Shared { bytes: same, .. } = &again.body else {
+            panic!()
+        };
+        assert!(Arc::ptr_eq(bytes, same));
+        assert_eq!(again.header("ETag"), live.header("ETag"));
+        // The next build's script differs, and so does its ETag.
+        let next = respond(
+            &request,
+            &site(),
+            UNIX_EPOCH,
+            UNIX_EPOCH,
+            Some(&Preview::new(4)),
+        );
+        assert_ne!(next.header("ETag"), live.header("ETag"));
         let logo = RequestInfo {
             target: "/assets/logo.1a2b3c4d.png",
             ..request
         };
-        let logo = respond(&logo, &site(), UNIX_EPOCH, UNIX_EPOCH, Some(3));
+        let logo = respond(
+            &logo,
+            &site(),
+            UNIX_EPOCH,
+            UNIX_EPOCH,
+            Some(&Preview::new(3)),
+        );
         assert!(matches!(logo.body, ReplyBody::Entry { .. }));
     }
 
@@ -602,7 +633,7 @@ mod tests {
         output: &Output,
         target: &str,
         headers: &[(&str, &str)],
-        reload: Option<u64>,
+        reload: Option<&Preview>,
     ) -> Reply {
         let request = RequestInfo {
             method: "GET",
@@ -711,13 +742,18 @@ mod tests {
     #[test]
     fn a_page_with_the_live_reload_script_goes_out_uncompressed() {
         let out = compressed_site();
-        let served = get_from(&out, "/long.html", &[("Accept-Encoding", "br")], Some(3));
+        let served = get_from(
+            &out,
+            "/long.html",
+            &[("Accept-Encoding", "br")],
+            Some(&Preview::new(3)),
+        );
         assert_eq!(served.header("Content-Encoding"), None);
         assert_eq!(served.header("Vary"), Some("Accept-Encoding"));
-        let ReplyBody::Owned(body) = &served.body else {
+        let ReplyBody::Shared { bytes, .. } = &served.body else {
             panic!()
         };
-        assert!(String::from_utf8_lossy(body).contains("/_profile/events"));
+        assert!(String::from_utf8_lossy(bytes).contains("/_profile/events"));
         let without = get_from(&out, "/long.html", &[("Accept-Encoding", "br")], None);
         assert_eq!(without.header("Content-Encoding"), Some("br"));
     }
