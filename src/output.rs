@@ -182,6 +182,40 @@ pub fn hash_file(path: &Path) -> std::io::Result<([u8; 32], FileStamp)> {
     Ok((hasher.finalize().into(), stamp))
 }
 
+/// How long a file must have been left alone before its hash is remembered: a file written
+/// again within the time resolution of its file system (2 s on FAT) could keep its size and
+/// modification time with new content (git's "racy clean" problem).
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Hashes of files this process has read, by path, with the stamp they had.
+type HashCache = HashMap<PathBuf, (FileStamp, [u8; 32])>;
+
+/// [`hash_file`], remembering the result for the life of the process: while serving, a rebuild
+/// does not read a large recording again when its size and modification time are unchanged
+/// (a 1 GiB file takes seconds to hash). Files modified in the last few seconds are always read.
+pub fn hash_file_cached(path: &Path) -> std::io::Result<([u8; 32], FileStamp)> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<HashCache>> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+    let settled = |stamp: &FileStamp| {
+        stamp
+            .modified
+            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age > SETTLED)
+    };
+    let now = FileStamp::of(path)?;
+    if let Some((stamp, hash)) = lock().get(path) {
+        if *stamp == now && settled(stamp) {
+            return Ok((*hash, now));
+        }
+    }
+    let (hash, stamp) = hash_file(path)?;
+    if settled(&stamp) {
+        lock().insert(path.to_path_buf(), (stamp, hash));
+    }
+    Ok((hash, stamp))
+}
+
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -264,7 +298,8 @@ impl Output {
         remove_leftovers(&parent, &name);
 
         let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        let written = self.write_tree(&staging).inspect_err(|_| {
+        let previous = is_ours(out).then_some(out);
+        let written = self.write_tree(&staging, previous).inspect_err(|_| {
             let _ = fs::remove_dir_all(&staging);
         })?;
         swap_into_place(&staging, out, &parent, &name).inspect_err(|_| {
@@ -273,7 +308,11 @@ impl Output {
         Ok(written)
     }
 
-    fn write_tree(&self, dir: &Path) -> Result<u64> {
+    /// Writes every entry under `dir`. A large fingerprinted file that `previous` (the build
+    /// being replaced) already holds under the same name and size is hard-linked from there
+    /// instead of copied: its name carries its content's hash, so the bytes are the same, and a
+    /// rebuild does not copy a long recording again.
+    fn write_tree(&self, dir: &Path, previous: Option<&Path>) -> Result<u64> {
         if dir.exists() {
             fs::remove_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         }
@@ -303,8 +342,20 @@ impl Output {
                     Body::Bytes(bytes) => fs::write(&target, &bytes[..])
                         .map(|()| bytes.len() as u64)
                         .map_err(|e| Error::io(&target, &e)),
-                    Body::File { path: source, .. } => {
-                        fs::copy(source, &target).map_err(|e| Error::io(source, &e))
+                    Body::File {
+                        path: source,
+                        stamp,
+                    } => {
+                        let old = previous.map(|p| p.join(path)).filter(|old| {
+                            entry.immutable
+                                && fs::symlink_metadata(old)
+                                    .is_ok_and(|m| m.is_file() && m.len() == stamp.len)
+                        });
+                        // Linking fails across file systems and on some (FAT): then copy.
+                        match old {
+                            Some(old) if fs::hard_link(&old, &target).is_ok() => Ok(stamp.len),
+                            _ => fs::copy(source, &target).map_err(|e| Error::io(source, &e)),
+                        }
                     }
                 }
             })
@@ -442,6 +493,44 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashes_of_settled_files_are_remembered_and_of_fresh_ones_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("recording.mp3");
+        let set_time = |when: std::time::SystemTime| {
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        };
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        fs::write(&path, b"first take").unwrap();
+        set_time(an_hour_ago);
+        let (first, _) = hash_file_cached(&path).unwrap();
+        assert_eq!(first, sha256(b"first take"));
+
+        // Same size, same time, new bytes: only a cache could answer the old hash, which shows
+        // the file was not read again.
+        fs::write(&path, b"other take").unwrap();
+        set_time(an_hour_ago);
+        assert_eq!(hash_file_cached(&path).unwrap().0, first);
+
+        // A new time: read again.
+        set_time(an_hour_ago + std::time::Duration::from_secs(1));
+        assert_eq!(hash_file_cached(&path).unwrap().0, sha256(b"other take"));
+
+        // A file modified just now is read every time, whatever its stamp.
+        let now = std::time::SystemTime::now();
+        fs::write(&path, b"third take").unwrap();
+        set_time(now);
+        assert_eq!(hash_file_cached(&path).unwrap().0, sha256(b"third take"));
+        fs::write(&path, b"final take").unwrap();
+        set_time(now);
+        assert_eq!(hash_file_cached(&path).unwrap().0, sha256(b"final take"));
+    }
 
     #[test]
     fn collisions_are_found_up_to_case() {

@@ -368,7 +368,7 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
         output.insert(media_path(media), media_entry(media))?;
     }
     for asset in &site.assets {
-        let (hash, stamp) = crate::output::hash_file(&asset.path)
+        let (hash, stamp) = crate::output::hash_file_cached(&asset.path)
             .map_err(|e| crate::error::Error::io(&asset.path, &e))?;
         let mime = mime_guess::from_path(&asset.relative)
             .first_raw()

@@ -172,13 +172,20 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
             ))
         }
     };
-    // The format is in the first bytes; the hash needs them all, but never all at once.
+    // The format is in the first bytes. A small file is read once, whole, and kept; a large one
+    // is hashed in chunks, never held whole, and not hashed again while it is unchanged.
     let head = read_head(&file.path, 64 * 1024).map_err(not_readable)?;
-    let (hash, stamp) = crate::output::hash_file(&file.path).map_err(not_readable)?;
-    let bytes = if stamp.len <= IN_MEMORY_LIMIT {
-        Some(std::fs::read(&file.path).map_err(not_readable)?.into())
+    let stamp = crate::output::FileStamp::of(&file.path).map_err(not_readable)?;
+    let (hash, stamp, bytes) = if stamp.len <= IN_MEMORY_LIMIT {
+        let bytes = std::fs::read(&file.path).map_err(not_readable)?;
+        let stamp = crate::output::FileStamp {
+            len: bytes.len() as u64,
+            ..stamp
+        };
+        (crate::output::sha256(&bytes), stamp, Some(bytes.into()))
     } else {
-        None
+        let (hash, stamp) = crate::output::hash_file_cached(&file.path).map_err(not_readable)?;
+        (hash, stamp, None)
     };
     let (wanted, accepted) = match want {
         MediaKind::Image => ("an image", "PNG, JPEG, GIF, WebP or SVG"),

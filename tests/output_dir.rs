@@ -245,3 +245,41 @@ fn refuses_a_foreign_directory_named_through_a_missing_directory() {
     assert!(stderr.contains("refusing"), "{stderr}");
     assert!(kept, "the user's directory was replaced");
 }
+
+/// A recording over the in-memory limit, made from the example's MP3 header and zeros.
+fn with_long_recording(site: &Site) -> std::path::PathBuf {
+    let audio = site.path("assets/introduction.mp3");
+    let mut bytes = fs::read(&audio).unwrap()[..4096].to_vec();
+    bytes.resize(3 << 20, 0);
+    fs::write(&audio, bytes).unwrap();
+    audio
+}
+
+#[test]
+#[cfg(unix)]
+fn an_unchanged_long_recording_is_linked_from_the_previous_build_not_copied() {
+    use std::os::unix::fs::MetadataExt;
+    let site = Site::example();
+    let audio = with_long_recording(&site);
+    site.build();
+    let name = common::fingerprinted(&site.dist(), "introduction", "mp3");
+    let first = fs::metadata(site.dist().join(&name)).unwrap();
+    site.write("content/index.md", "# 你好\n\nA changed page.\n");
+    site.build();
+    let second = fs::metadata(site.dist().join(&name)).unwrap();
+    assert_eq!(first.ino(), second.ino(), "the recording was copied again");
+    assert_eq!(
+        fs::read(site.dist().join(&name)).unwrap(),
+        fs::read(&audio).unwrap()
+    );
+    assert!(common::leftovers(&site.dist()).is_empty());
+
+    // A copy in dist/ that is not what the build wrote (another size) is replaced.
+    fs::remove_file(site.dist().join(&name)).unwrap();
+    fs::write(site.dist().join(&name), b"damaged").unwrap();
+    site.build();
+    assert_eq!(
+        fs::read(site.dist().join(&name)).unwrap(),
+        fs::read(&audio).unwrap()
+    );
+}
