@@ -232,23 +232,27 @@ fn render_pages(
     }
     // Pages are rendered on every core (the theme is shared, read-only) and added in order, so
     // the output and any clash reported stay the same from run to run.
-    let rendered: Vec<Result<Entry>> = {
-        use rayon::prelude::*;
+    let render_one = |page: &Page| {
+        let mut entry = render_page(
+            "page.html",
+            &page.output_path,
+            &page.title,
+            page.description.as_deref(),
+            &page.html,
+        )?;
+        entry.source = format!("content/{}", page.source);
+        Ok(entry)
+    };
+    // The few pages of an edit while serving are rendered on this thread: no hand-off to the pool.
+    let rendered: Vec<Result<Entry>> = if only.is_some() {
         site.pages
-            .par_iter()
+            .iter()
             .filter(|p| wanted(&p.source))
-            .map(|page| {
-                let mut entry = render_page(
-                    "page.html",
-                    &page.output_path,
-                    &page.title,
-                    page.description.as_deref(),
-                    &page.html,
-                )?;
-                entry.source = format!("content/{}", page.source);
-                Ok(entry)
-            })
+            .map(render_one)
             .collect()
+    } else {
+        use rayon::prelude::*;
+        site.pages.par_iter().map(render_one).collect()
     };
     let chosen = site.pages.iter().filter(|p| wanted(&p.source));
     for (page, entry) in chosen.zip(rendered) {

@@ -211,14 +211,27 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Writes each new build to `out` on a thread of its own, so that the pages reload without
 /// waiting for the disk; when builds come faster than they are written, only the newest is.
+///
+/// The writing runs on a one-thread pool of its own, not rayon's global pool: a rebuild's
+/// rendering uses the global pool, and would otherwise queue behind the writing of the previous
+/// build (seen as 0.9 s reloads on a 10,000-page site).
 fn spawn_dist_writer(out: PathBuf) -> mpsc::Sender<Arc<Snapshot>> {
     let (sender, builds) = mpsc::channel::<Arc<Snapshot>>();
     thread::spawn(move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "dist writer".into())
+            .build();
         while let Ok(mut snapshot) = builds.recv() {
             while let Ok(newer) = builds.try_recv() {
                 snapshot = newer;
             }
-            if let Err(e) = snapshot.output.write_atomically(&out) {
+            let write = || snapshot.output.write_atomically(&out);
+            let written = match &pool {
+                Ok(pool) => pool.install(write),
+                Err(_) => write(),
+            };
+            if let Err(e) = written {
                 eprintln!("warning: could not update {}: {}", out.display(), e);
             }
         }
