@@ -18,13 +18,22 @@ use crate::text::encode_url_path;
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
-/// What every template sees.
+/// What every template sees that is the same on every page: serialised once per render.
 #[derive(Serialize)]
-struct Context<'a> {
+struct SiteContext<'a> {
     lang: &'static str,
+    site_title: &'a str,
+    profile: ProfileContext<'a>,
+    labels: &'static Labels,
+    /// The stylesheet's text, for pages that must not depend on relative URLs (404).
+    inline_css: &'a str,
+}
+
+/// What every template sees that differs from page to page.
+#[derive(Serialize)]
+struct PageContext<'a> {
     /// This page's title.
     title: &'a str,
-    site_title: &'a str,
     description: &'a str,
     /// Relative prefix from this page to the site root (`""`, `"../"`, ...).
     root: String,
@@ -33,13 +42,9 @@ struct Context<'a> {
     stylesheet_url: String,
     logo: MediaContext,
     audio: MediaContext,
-    profile: ProfileContext<'a>,
-    labels: &'static Labels,
     nav: Vec<NavItem<'a>>,
     /// The page's rendered Markdown.
     content: &'a str,
-    /// The stylesheet's text, for pages that must not depend on relative URLs (404).
-    inline_css: &'a str,
     /// With `base_url`: this page's absolute address, for `<link rel=canonical>` and `og:url`.
     canonical_url: Option<String>,
     /// With `base_url`: what a link preview (Open Graph, Twitter card) shows.
@@ -66,7 +71,7 @@ struct MediaContext {
     mime: &'static str,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize)]
 struct ProfileContext<'a> {
     name: &'a str,
     student_id: &'a str,
@@ -141,7 +146,14 @@ fn render_pages(
     only: Option<&[String]>,
 ) -> Result<()> {
     let labels = labels::for_lang(site.config.lang);
-    let profile = profile_context(site, labels);
+    let site_context = tera::Context::from_serialize(SiteContext {
+        lang: site.config.lang.tag(),
+        site_title: &site.config.title,
+        profile: profile_context(site, labels),
+        labels,
+        inline_css: &site.theme.stylesheet,
+    })
+    .expect("the context is a plain struct of strings");
     let wanted = |source: &str| only.is_none_or(|list| list.iter().any(|s| s == source));
     let mut put = |path: &str, entry: Entry| -> Result<()> {
         if only.is_some() {
@@ -186,13 +198,11 @@ fn render_pages(
             })
         });
         let base_href = base_url.filter(|_| is_404).map(url_path);
-        let context = Context {
+        let page = PageContext {
             canonical_url,
             og,
             base_href,
-            lang: site.config.lang.tag(),
             title,
-            site_title: &site.config.title,
             description: description.unwrap_or(&site.config.description),
             home_url: url("index.html"),
             stylesheet_url: url(&shared.stylesheet),
@@ -204,15 +214,15 @@ fn render_pages(
                 url: url(&shared.audio),
                 mime: site.audio.format.mime,
             },
-            profile: profile.clone(),
-            labels,
             nav: nav_items(site, labels, &root, output_path),
             content,
-            inline_css: &site.theme.stylesheet,
             root,
         };
-        let context = tera::Context::from_serialize(&context)
-            .expect("the context is a plain struct of strings");
+        let mut context = site_context.clone();
+        context.extend(
+            tera::Context::from_serialize(&page)
+                .expect("the context is a plain struct of strings"),
+        );
         site.theme
             .render(template, &context)
             .map(|html| Entry::bytes(html.into_bytes(), HTML, format!("content/{output_path}")))
