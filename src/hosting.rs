@@ -108,6 +108,31 @@ pub fn compress(bytes: &[u8], encoding: Encoding) -> Vec<u8> {
     }
 }
 
+/// `bytes` compressed in `encoding` at a fast level (gzip 6, Brotli 5), for a response made on
+/// the spot rather than once per build.
+pub fn compress_fast(bytes: &[u8], encoding: Encoding) -> Vec<u8> {
+    const IN_MEMORY: &str = "writing to memory cannot fail";
+    match encoding {
+        Encoding::Gzip => {
+            let mut encoder = flate2::GzBuilder::new()
+                .mtime(0)
+                .write(Vec::new(), flate2::Compression::new(6));
+            encoder.write_all(bytes).expect(IN_MEMORY);
+            encoder.finish().expect(IN_MEMORY)
+        }
+        Encoding::Brotli => {
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 5,
+                size_hint: bytes.len(),
+                ..Default::default()
+            };
+            let mut out = Vec::new();
+            brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect(IN_MEMORY);
+            out
+        }
+    }
+}
+
 /// Adds a `.br` and a `.gz` copy beside every compressible entry where the copy is smaller,
 /// replacing copies left from an earlier render. Copies of entries whose content is the same as
 /// in `previous` are taken from there instead of compressed again (a rebuild of one page).

@@ -335,14 +335,21 @@ fn serve_sends_a_precompressed_copy_only_to_clients_that_accept_it() {
 }
 
 #[test]
-fn with_live_reload_pages_go_out_uncompressed_and_assets_compressed() {
+fn with_live_reload_pages_and_assets_go_out_compressed() {
     let site = Site::example();
     with_build_options(&site, "precompress = true");
     let served = Served::start(site);
     let page = served.get_with("/", &[("Accept-Encoding", "gzip, deflate, br")]);
     assert_eq!(page.status, 200);
-    assert_eq!(page.header("Content-Encoding"), None);
-    assert!(page.text().contains("/_profile/events"));
+    assert_eq!(page.header("Content-Encoding"), Some("br"));
+    let html = String::from_utf8(decompress(&page.body, "br")).unwrap();
+    assert!(
+        html.contains("/_profile/events"),
+        "the page carries the script"
+    );
+    let plain = served.get("/");
+    assert_eq!(plain.header("Content-Encoding"), None);
+    assert_eq!(plain.text(), html);
     let css = fingerprinted(&served.dist(), "style", "css");
     let reply = served.get_with(
         &format!("/{css}"),

@@ -9,6 +9,8 @@
 
 use std::io::Write;
 use std::sync::Arc;
+
+use crate::output::Encoding;
 use std::sync::Mutex;
 
 use serde_json::json;
@@ -56,13 +58,16 @@ pub fn inject(html: &[u8], build: u64) -> Vec<u8> {
 pub struct Preview {
     /// The build number the script reports.
     pub build: u64,
-    pages: std::sync::RwLock<std::collections::HashMap<String, Arc<PreviewPage>>>,
+    pages: std::sync::RwLock<std::collections::HashMap<PreviewKey, Arc<PreviewPage>>>,
 }
+
+/// A page's output path, and the coding of the copy (`None`: as it is).
+type PreviewKey = (String, Option<Encoding>);
 
 /// One page with the script in it.
 #[derive(Debug)]
 pub struct PreviewPage {
-    /// The page's bytes with the script.
+    /// The page's bytes with the script, compressed in the coding asked for.
     pub bytes: Arc<[u8]>,
     /// Its own strong ETag: a representation other than the page in `dist/`.
     pub etag: String,
@@ -77,20 +82,38 @@ impl Preview {
         }
     }
 
-    /// The page at output path `key` (bytes `html`, SHA-256 `hash`) with the script.
-    pub fn page(&self, key: &str, html: &[u8], hash: &[u8; 32]) -> Arc<PreviewPage> {
+    /// The page at output path `key` (bytes `html`, SHA-256 `hash`) with the script, as it is
+    /// or compressed in `coding`. The build's precompressed copies hold the page without the
+    /// script, so a compressed preview is made here, at a fast level: it is made again after
+    /// every edit, and waiting for Brotli's best would delay the reload.
+    pub fn page(
+        &self,
+        key: &str,
+        html: &[u8],
+        hash: &[u8; 32],
+        coding: Option<Encoding>,
+    ) -> Arc<PreviewPage> {
+        let id = (key.to_string(), coding);
         let cached = self.pages.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(page) = cached.get(key) {
+        if let Some(page) = cached.get(&id) {
             return Arc::clone(page);
         }
         drop(cached);
-        let id = crate::output::sha256(&[&hash[..], &self.build.to_le_bytes()].concat());
+        let bytes: Arc<[u8]> = match coding {
+            None => inject(html, self.build).into(),
+            Some(coding) => {
+                let plain = self.page(key, html, hash, None);
+                crate::hosting::compress_fast(&plain.bytes, coding).into()
+            }
+        };
+        let token = coding.map_or("identity", Encoding::token);
+        let tag = [&hash[..], &self.build.to_le_bytes(), token.as_bytes()].concat();
         let page = Arc::new(PreviewPage {
-            bytes: inject(html, self.build).into(),
-            etag: super::http::etag_from_hash(&id),
+            bytes,
+            etag: super::http::etag_from_hash(&crate::output::sha256(&tag)),
         });
         let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(pages.entry(key.to_string()).or_insert(page))
+        Arc::clone(pages.entry(id).or_insert(page))
     }
 }
 

@@ -212,25 +212,25 @@ fn respond_to_get(
     };
     // The page as served while previewing: with the live-reload script, a representation of its
     // own with an ETag of its own.
-    let with_script = match (live_reload, &original.body) {
-        (Some(preview), Body::Bytes(bytes)) if original.mime.starts_with("text/html") => {
-            Some(preview.page(&key, bytes, &original.hash))
-        }
-        _ => None,
-    };
     // A precompressed copy is another representation of the same resource, with its own ETag
-    // and byte ranges (RFC 9110 §8.4, §14.1.2). The copies hold the page without the script, so
-    // a page with the script goes out uncompressed.
+    // and byte ranges (RFC 9110 §8.4, §14.1.2).
     let codings: Vec<Encoding> = Encoding::ALL
         .into_iter()
         .filter(|&encoding| output.variant(&key, encoding).is_some())
         .collect();
-    let coding = if with_script.is_some() {
-        None
-    } else {
-        http::negotiate_encoding(request.header("Accept-Encoding"), &codings)
+    let coding = http::negotiate_encoding(request.header("Accept-Encoding"), &codings);
+    // The page as served while previewing: with the live-reload script, a representation of its
+    // own with an ETag of its own (compressed as the copies are, when the build made copies).
+    let with_script = match (live_reload, &original.body) {
+        (Some(preview), Body::Bytes(bytes)) if original.mime.starts_with("text/html") => {
+            Some(preview.page(&key, bytes, &original.hash, coding))
+        }
+        _ => None,
     };
-    let (key, entry) = match coding.and_then(|c| Some((c, output.variant(&key, c)?))) {
+    let copy = coding
+        .filter(|_| with_script.is_none())
+        .and_then(|c| Some((c, output.variant(&key, c)?)));
+    let (key, entry) = match copy {
         Some((coding, copy)) => (format!("{key}{}", coding.suffix()), copy),
         None => (key, original),
     };
@@ -740,21 +740,71 @@ mod tests {
     }
 
     #[test]
-    fn a_page_with_the_live_reload_script_goes_out_uncompressed() {
+    fn a_previewed_page_is_compressed_as_the_build_compressed_it() {
+        use std::io::Read;
         let out = compressed_site();
-        let served = get_from(
-            &out,
-            "/long.html",
-            &[("Accept-Encoding", "br")],
-            Some(&Preview::new(3)),
-        );
-        assert_eq!(served.header("Content-Encoding"), None);
-        assert_eq!(served.header("Vary"), Some("Accept-Encoding"));
-        let ReplyBody::Shared { bytes, .. } = &served.body else {
+        let preview = Preview::new(3);
+        let get = |accept: &str| {
+            get_from(
+                &out,
+                "/long.html",
+                &[("Accept-Encoding", accept)],
+                Some(&preview),
+            )
+        };
+        let plain = get("identity");
+        assert_eq!(plain.header("Content-Encoding"), None);
+        assert_eq!(plain.header("Vary"), Some("Accept-Encoding"));
+        let ReplyBody::Shared { bytes: page, .. } = &plain.body else {
             panic!()
         };
-        assert!(String::from_utf8_lossy(bytes).contains("/_profile/events"));
+        assert!(String::from_utf8_lossy(page).contains("/_profile/events"));
+        let mut etags = vec![plain.header("ETag").unwrap().to_string()];
+        for (accept, coding) in [("br", "br"), ("gzip", "gzip")] {
+            let reply = get(accept);
+            assert_eq!(reply.header("Content-Encoding"), Some(coding));
+            assert_eq!(reply.header("Vary"), Some("Accept-Encoding"));
+            let ReplyBody::Shared { bytes, .. } = &reply.body else {
+                panic!()
+            };
+            let mut decoded = Vec::new();
+            match coding {
+                "br" => brotli::Decompressor::new(&bytes[..], 4096)
+                    .read_to_end(&mut decoded)
+                    .unwrap(),
+                _ => flate2::read::GzDecoder::new(&bytes[..])
+                    .read_to_end(&mut decoded)
+                    .unwrap(),
+            };
+            assert_eq!(
+                decoded,
+                page[..],
+                "the {coding} preview is the page with the script"
+            );
+            assert_eq!(
+                reply.header("Content-Length").unwrap(),
+                bytes.len().to_string()
+            );
+            etags.push(reply.header("ETag").unwrap().to_string());
+        }
+        etags.sort();
+        etags.dedup();
+        assert_eq!(etags.len(), 3, "one ETag per coding");
+        // Without the script, the build's own copy.
         let without = get_from(&out, "/long.html", &[("Accept-Encoding", "br")], None);
         assert_eq!(without.header("Content-Encoding"), Some("br"));
+        assert!(matches!(&without.body, ReplyBody::Entry { key, .. } if key == "long.html.br"));
+        // A site built without copies sends previews as they are.
+        let plain_site = site();
+        let reply = get_from(
+            &plain_site,
+            "/",
+            &[("Accept-Encoding", "br")],
+            Some(&preview),
+        );
+        assert_eq!(
+            (reply.header("Content-Encoding"), reply.header("Vary")),
+            (None, None)
+        );
     }
 }
