@@ -220,8 +220,7 @@ fn render_pages(
         };
         let mut context = site_context.clone();
         context.extend(
-            tera::Context::from_serialize(&page)
-                .expect("the context is a plain struct of strings"),
+            tera::Context::from_serialize(&page).expect("the context is a plain struct of strings"),
         );
         site.theme
             .render(template, &context)
