@@ -81,48 +81,34 @@ pub fn compressible(mime: &str) -> bool {
         )
 }
 
-/// `bytes` compressed in `encoding` at the highest level: the work is done once per build and
-/// every visitor benefits. Deterministic (a gzip header without time or name), so builds stay
-/// byte-identical.
-pub fn compress(bytes: &[u8], encoding: Encoding) -> Vec<u8> {
-    const IN_MEMORY: &str = "writing to memory cannot fail";
-    match encoding {
-        Encoding::Gzip => {
-            let mut encoder = flate2::GzBuilder::new()
-                .mtime(0)
-                .write(Vec::new(), flate2::Compression::best());
-            encoder.write_all(bytes).expect(IN_MEMORY);
-            encoder.finish().expect(IN_MEMORY)
-        }
-        Encoding::Brotli => {
-            let params = brotli::enc::BrotliEncoderParams {
-                quality: 11,
-                lgwin: 22,
-                size_hint: bytes.len(),
-                ..Default::default()
-            };
-            let mut out = Vec::new();
-            brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect(IN_MEMORY);
-            out
-        }
-    }
+/// How hard to compress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// The highest levels (gzip 9, Brotli 11): the work is done once per build and every visitor
+    /// benefits.
+    Best,
+    /// Fast levels (gzip 6, Brotli 5), for a response made on the spot.
+    Fast,
 }
 
-/// `bytes` compressed in `encoding` at a fast level (gzip 6, Brotli 5), for a response made on
-/// the spot rather than once per build.
-pub fn compress_fast(bytes: &[u8], encoding: Encoding) -> Vec<u8> {
+/// `bytes` compressed in `encoding`. Deterministic (a gzip header without time or name), so
+/// builds stay byte-identical.
+pub fn compress(bytes: &[u8], encoding: Encoding, effort: Effort) -> Vec<u8> {
     const IN_MEMORY: &str = "writing to memory cannot fail";
+    let best = effort == Effort::Best;
     match encoding {
         Encoding::Gzip => {
+            let level = if best { 9 } else { 6 };
             let mut encoder = flate2::GzBuilder::new()
                 .mtime(0)
-                .write(Vec::new(), flate2::Compression::new(6));
+                .write(Vec::new(), flate2::Compression::new(level));
             encoder.write_all(bytes).expect(IN_MEMORY);
             encoder.finish().expect(IN_MEMORY)
         }
         Encoding::Brotli => {
             let params = brotli::enc::BrotliEncoderParams {
-                quality: 5,
+                quality: if best { 11 } else { 5 },
+                lgwin: 22,
                 size_hint: bytes.len(),
                 ..Default::default()
             };
@@ -194,7 +180,7 @@ fn compress_chunk(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {
             continue;
         };
         for encoding in Encoding::ALL {
-            let compressed = compress(&bytes, encoding);
+            let compressed = compress(&bytes, encoding, Effort::Best);
             if compressed.len() < bytes.len() {
                 let mut copy = Entry::bytes(
                     compressed,

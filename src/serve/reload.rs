@@ -103,7 +103,7 @@ impl Preview {
             None => inject(html, self.build).into(),
             Some(coding) => {
                 let plain = self.page(key, html, hash, None);
-                crate::hosting::compress_fast(&plain.bytes, coding).into()
+                crate::hosting::compress(&plain.bytes, coding, crate::hosting::Effort::Fast).into()
             }
         };
         let token = coding.map_or("identity", Encoding::token);
