@@ -183,28 +183,20 @@ pub fn mtime_from(source_date_epoch: Option<&str>) -> u64 {
     seconds - seconds % 2
 }
 
-/// Year, month, day, hour, minute and second (UTC) of Unix time `seconds`.
+/// Year, month, day, hour, minute and second (UTC) of Unix time `seconds`, read off humantime's
+/// RFC 3339 form (`1980-01-01T00:00:00Z`, fixed width) rather than computed by hand.
 fn civil_time(seconds: u64) -> (u16, u8, u8, u8, u8, u8) {
-    // Howard Hinnant's days-to-civil algorithm, for days since 1970 (never negative here).
-    let days = seconds / 86_400;
-    let rest = seconds % 86_400;
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    // The casts are exact: mtime_from keeps `seconds` within zip's years 1980-2107.
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+    let text = humantime::format_rfc3339_seconds(time).to_string();
+    let field = |range: std::ops::Range<usize>| text.get(range).and_then(|f| f.parse().ok());
+    // mtime_from keeps `seconds` within zip's years 1980-2107, so every field is there.
     (
-        year as u16,
-        month as u8,
-        day as u8,
-        (rest / 3600) as u8,
-        (rest / 60 % 60) as u8,
-        (rest % 60) as u8,
+        field(0..4).unwrap_or(1980),
+        field(5..7).map_or(1, |m: u16| m as u8),
+        field(8..10).map_or(1, |d: u16| d as u8),
+        field(11..13).map_or(0, |h: u16| h as u8),
+        field(14..16).map_or(0, |m: u16| m as u8),
+        field(17..19).map_or(0, |s: u16| s as u8),
     )
 }
 
