@@ -30,25 +30,15 @@
 //! them a test prints `skipped: …` and passes, unless `PROFILE_REQUIRE_BROWSER=1` (Chromium) or
 //! `PROFILE_REQUIRE_TOOLS=1` (nginx, python3) makes that a failure. The servers listen on
 //! 127.0.0.1 only and are stopped when their guards drop; the browser resolves no host name but
-//! the loopback ones; every wait gives up after [`WAIT`].
+//! the loopback ones; every wait gives up after [`common::browser_lab::WAIT`] (15 s).
 
 mod common;
 
-use std::collections::HashMap;
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
-use headless_chrome::browser::tab::Tab;
-use headless_chrome::protocol::cdp::types::Event;
-use headless_chrome::protocol::cdp::{Log, Network, Runtime};
-use headless_chrome::LaunchOptions;
-
+use common::browser_lab::{Lab, LabTab, Seen};
 use common::hosts;
 
-/// The longest any one wait on the browser lasts.
-const WAIT: Duration = Duration::from_secs(15);
 /// A user's home page on a shared server, as the issue names it.
 const SUB_PATH: &str = "/~student/profile/";
 /// The extra page, and the word its navigation link and heading carry.
@@ -302,67 +292,6 @@ fn chromium(test: &str) -> Option<PathBuf> {
     common::chromium::find(test)
 }
 
-/// A headless Chromium with a fresh profile in a temporary directory.
-struct Lab {
-    browser: headless_chrome::Browser,
-    _profile_dir: tempfile::TempDir,
-}
-
-impl Lab {
-    fn launch(chromium: &Path) -> Lab {
-        let profile_dir = tempfile::tempdir().expect("create a temporary profile directory");
-        let options = LaunchOptions::default_builder()
-            .path(Some(chromium.to_path_buf()))
-            .headless(true)
-            .sandbox(false)
-            .user_data_dir(Some(profile_dir.path().to_path_buf()))
-            // Chromium picks a free port and says which; an explicit port also stops the crate
-            // from retrying a failed start ten times.
-            .port(Some(0))
-            .window_size(Some((1280, 900)))
-            .idle_browser_timeout(Duration::from_secs(60))
-            .args(common::chromium::ARGS.iter().map(OsStr::new).collect())
-            .build()
-            .expect("valid launch options");
-        let browser = headless_chrome::Browser::new(options).unwrap_or_else(|e| {
-            panic!(
-                "Chromium at {} is installed but did not start: {e:#}",
-                chromium.display()
-            )
-        });
-        Lab {
-            browser,
-            _profile_dir: profile_dir,
-        }
-    }
-
-    /// A new tab that records its network and console events.
-    fn tab(&self) -> LabTab {
-        let tab = self.browser.new_tab().expect("open a tab");
-        tab.set_default_timeout(WAIT);
-        let log = EventLog::default();
-        let sink = log.clone();
-        tab.add_event_listener(Arc::new(move |event: &Event| sink.record(event)))
-            .expect("listen to the tab's events");
-        tab.call_method(Network::Enable {
-            max_total_buffer_size: None,
-            max_resource_buffer_size: None,
-            max_post_data_size: None,
-            report_direct_socket_traffic: None,
-            enable_durable_messages: None,
-        })
-        .expect("enable the Network domain");
-        tab.enable_runtime().expect("enable the Runtime domain");
-        tab.enable_log().expect("enable the Log domain");
-        LabTab { tab, log }
-    }
-}
-
-struct LabTab {
-    tab: Arc<Tab>,
-    log: EventLog,
-}
-
 impl LabTab {
     /// Checks the site whose profile page is `page`: that page, then the content page its
     /// navigation links to (followed as a click), then that page's link home. Every URL
@@ -370,11 +299,7 @@ impl LabTab {
     /// `audio_status`.
     fn check_site(&self, page: &str, scope: &str, audio_status: u32) {
         let seen = self.check_page(page, scope, Page::Profile);
-        let audio: Vec<_> = seen
-            .exchanges
-            .iter()
-            .filter(|e| e.kind == "Media")
-            .collect();
+        let audio = seen.exchanges_matching(|e| e.kind == "Media");
         assert!(
             audio
                 .first()
@@ -462,7 +387,7 @@ impl LabTab {
         problems.extend(self.stylesheet_problem());
         self.finish(url, scope, mark, problems, Some(404));
         let seen = self.log.since(mark);
-        let others: Vec<_> = seen.exchanges.iter().filter(|e| e.url != url).collect();
+        let others = seen.exchanges_matching(|e| e.url != url);
         assert!(
             others.iter().all(|e| e.url.starts_with("data:")),
             "the 404 page at {url} requested more than itself: {others:?}"
@@ -511,46 +436,6 @@ impl LabTab {
         .err()
     }
 
-    /// `None` once the logo has decoded.
-    fn logo_problem(&self) -> Option<String> {
-        match self.poll(
-            "the logo did not finish loading",
-            "(() => { const i = document.querySelector('img.logo'); \
-                      return i && i.complete ? i.naturalWidth : null })()",
-            "(() => { const i = document.querySelector('img.logo'); \
-                      return i ? JSON.stringify({src: i.currentSrc, complete: i.complete}) \
-                               : 'no img.logo' })()",
-        ) {
-            Ok(width) if width > 0.0 => None,
-            Ok(width) => Some(format!(
-                "the logo did not decode: img.logo is complete but its naturalWidth is {width}"
-            )),
-            Err(problem) => Some(problem),
-        }
-    }
-
-    /// `None` once the audio's metadata has loaded.
-    fn audio_problem(&self) -> Option<String> {
-        let state = "(() => { const a = document.querySelector('audio'); \
-            return a ? JSON.stringify({src: a.currentSrc, duration: String(a.duration), \
-                       readyState: a.readyState, networkState: a.networkState, \
-                       seekable: [...Array(a.seekable.length).keys()] \
-                           .map(i => [a.seekable.start(i), a.seekable.end(i)]), \
-                       buffered: [...Array(a.buffered.length).keys()] \
-                           .map(i => [a.buffered.start(i), a.buffered.end(i)]), \
-                       error: a.error && {code: a.error.code, message: a.error.message}}) \
-                     : 'no audio element' })()";
-        // readyState 1 is HAVE_METADATA.
-        self.poll(
-            "the audio's metadata did not load",
-            "(() => { const a = document.querySelector('audio'); \
-                      return a && !a.error && a.readyState >= 1 && a.duration > 0 \
-                          ? a.duration : null })()",
-            state,
-        )
-        .err()
-    }
-
     /// Waits until the page has settled, then turns what the browser saw since `mark` into
     /// problems (added to `problems`) and panics if there are any. The document at `url` must
     /// have status `document_status` (`None`: below 400, like everything else).
@@ -569,7 +454,7 @@ impl LabTab {
         if seen.document(url).is_none() {
             problems.push(format!("no request for the document {url} was seen"));
         }
-        for exchange in &seen.exchanges {
+        for exchange in seen.exchanges() {
             if !exchange.url.starts_with(scope) && !exchange.url.starts_with("data:") {
                 problems.push(format!("a request left {scope}: {exchange:?}"));
             }
@@ -604,7 +489,7 @@ impl LabTab {
             }
         }
         if !problems.is_empty() {
-            let exchanges: Vec<String> = seen.exchanges.iter().map(|e| format!("{e:?}")).collect();
+            let exchanges: Vec<String> = seen.exchanges().map(|e| format!("{e:?}")).collect();
             panic!(
                 "{url}: {} problem(s):\n- {}\nrequests seen:\n  {}",
                 problems.len(),
@@ -612,346 +497,5 @@ impl LabTab {
                 exchanges.join("\n  ")
             );
         }
-    }
-
-    /// Navigates (a plain navigation, like typing the URL) and waits for the load.
-    fn visit(&self, url: &str) {
-        self.tab
-            .navigate_to(url)
-            .and_then(|tab| tab.wait_until_navigated())
-            .unwrap_or_else(|e| panic!("cannot load {url}: {e:#}"));
-    }
-
-    /// Evaluates `expression` in the page: `None` for `null` or `undefined`, else the value as
-    /// text (a string as it is, a number or boolean written out). Panics if it cannot.
-    fn eval(&self, expression: &str) -> Option<String> {
-        self.try_eval(expression).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// [`LabTab::eval`], with an error when the expression throws or the page cannot run it
-    /// (as while a navigation replaces its document).
-    fn try_eval(&self, expression: &str) -> Result<Option<String>, String> {
-        let answer = self
-            .tab
-            .call_method(common::chromium::evaluate(expression.to_string(), false))
-            .map_err(|e| format!("cannot evaluate `{expression}`: {e:#}"))?;
-        if let Some(details) = answer.exception_details {
-            return Err(format!("`{expression}` threw: {details:?}"));
-        }
-        let Some(value) = answer.result.value.filter(|v| !v.is_null()) else {
-            return Ok(None);
-        };
-        Ok(Some(
-            value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned),
-        ))
-    }
-
-    /// Polls `expression` until it gives a number, for at most [`WAIT`]; on timeout, says
-    /// `what` and the value of `state`. A failed evaluation counts as "not yet": it happens
-    /// while a navigation (a clicked link) replaces the document.
-    fn poll(&self, what: &str, expression: &str, state: &str) -> Result<f64, String> {
-        let start = Instant::now();
-        loop {
-            let last = match self.try_eval(expression) {
-                Ok(Some(value)) => {
-                    return value
-                        .parse()
-                        .map_err(|_| format!("`{expression}` gave {value:?}, not a number"))
-                }
-                Ok(None) => String::new(),
-                Err(error) => format!(" (last evaluation: {error})"),
-            };
-            if start.elapsed() > WAIT {
-                return Err(format!(
-                    "{what} within {WAIT:?}; the page says: {}{last}",
-                    self.try_eval(state).ok().flatten().unwrap_or_default()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Waits until the document has loaded and every request made since `mark` has an answer
-    /// (a response or a failure).
-    fn wait_for_network_quiet(&self, mark: usize) -> Result<(), String> {
-        let start = Instant::now();
-        loop {
-            let complete = self.try_eval("document.readyState") == Ok(Some("complete".into()));
-            let seen = self.log.since(mark);
-            let pending: Vec<_> = seen.exchanges.iter().filter(|e| e.pending()).collect();
-            if complete && pending.is_empty() {
-                return Ok(());
-            }
-            if start.elapsed() > WAIT {
-                return Err(format!(
-                    "the page did not settle within {WAIT:?}: readyState complete: {complete}, \
-                     requests without an answer: {pending:?}"
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for LabTab {
-    fn drop(&mut self) {
-        let _ = self.tab.close(false);
-    }
-}
-
-/// One request as the browser reported it.
-#[derive(Clone, Default)]
-struct Exchange {
-    url: String,
-    kind: String,
-    /// `Network.responseReceived`'s status (`file://` responses are reported as 200 too).
-    status: Option<u32>,
-    /// `Network.requestServedFromCache`: answered from the memory cache.
-    cached: bool,
-    failed: Option<String>,
-    /// The failure was Chromium cancelling the request itself.
-    canceled: bool,
-}
-
-impl Exchange {
-    /// Whether the request still waits for an answer.
-    fn pending(&self) -> bool {
-        self.failed.is_none() && self.status.is_none() && !self.cached
-    }
-
-    /// A media request that Chromium cancelled after it had a good response: the audio player
-    /// does that once it has read what `preload="metadata"` needs. Not a failure.
-    fn media_paused(&self) -> bool {
-        self.canceled && self.kind == "Media" && self.status.is_some_and(|s| s < 400)
-    }
-}
-
-impl std::fmt::Debug for Exchange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // A data: URL (the audio controls' icons) is long and says nothing more than its start.
-        let url: String = if self.url.starts_with("data:") {
-            self.url.chars().take(40).chain("…".chars()).collect()
-        } else {
-            self.url.clone()
-        };
-        write!(f, "{url} [{}]", self.kind)?;
-        match self.status {
-            Some(status) => write!(f, " → {status}")?,
-            None => write!(f, " → no response")?,
-        }
-        if self.cached {
-            write!(f, " (memory cache)")?;
-        }
-        if let Some(error) = &self.failed {
-            write!(f, " FAILED: {error}")?;
-        }
-        Ok(())
-    }
-}
-
-/// What the tab reported, in order.
-#[derive(Clone)]
-enum Record {
-    Request {
-        id: String,
-        url: String,
-        kind: String,
-    },
-    Response {
-        id: String,
-        url: String,
-        status: u32,
-        kind: String,
-    },
-    ServedFromCache {
-        id: String,
-    },
-    Failed {
-        id: String,
-        error: String,
-        canceled: bool,
-    },
-    Error(String),
-}
-
-/// Every event of interest, shared with the listener thread.
-#[derive(Clone, Default)]
-struct EventLog(Arc<Mutex<Vec<Record>>>);
-
-impl EventLog {
-    fn record(&self, event: &Event) {
-        let record = match event {
-            Event::NetworkRequestWillBeSent(e) => Record::Request {
-                id: e.params.request_id.clone(),
-                url: e.params.request.url.clone(),
-                kind: e
-                    .params
-                    .Type
-                    .as_ref()
-                    .map(|t| format!("{t:?}"))
-                    .unwrap_or_default(),
-            },
-            Event::NetworkResponseReceived(e) => Record::Response {
-                id: e.params.request_id.clone(),
-                url: e.params.response.url.clone(),
-                status: e.params.response.status,
-                kind: format!("{:?}", e.params.Type),
-            },
-            Event::NetworkRequestServedFromCache(e) => Record::ServedFromCache {
-                id: e.params.request_id.clone(),
-            },
-            Event::NetworkLoadingFailed(e) => Record::Failed {
-                id: e.params.request_id.clone(),
-                error: format!(
-                    "{}{}{}",
-                    e.params.error_text,
-                    if e.params.canceled == Some(true) {
-                        " (canceled)"
-                    } else {
-                        ""
-                    },
-                    e.params
-                        .blocked_reason
-                        .as_ref()
-                        .map(|r| format!(" (blocked: {r:?})"))
-                        .unwrap_or_default()
-                ),
-                canceled: e.params.canceled == Some(true),
-            },
-            Event::RuntimeConsoleAPICalled(e) => {
-                use Runtime::ConsoleAPICalledEventTypeOption as Kind;
-                if !matches!(e.params.Type, Kind::Error | Kind::Assert) {
-                    return;
-                }
-                let text: Vec<String> = e
-                    .params
-                    .args
-                    .iter()
-                    .map(|a| {
-                        a.value
-                            .as_ref()
-                            .map(|v| v.to_string())
-                            .or_else(|| a.description.clone())
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                Record::Error(format!("console.{:?}: {}", e.params.Type, text.join(" ")))
-            }
-            Event::RuntimeExceptionThrown(e) => {
-                let details = &e.params.exception_details;
-                Record::Error(format!(
-                    "uncaught exception: {} {}",
-                    details.text,
-                    details
-                        .exception
-                        .as_ref()
-                        .and_then(|x| x.description.clone())
-                        .unwrap_or_default()
-                ))
-            }
-            Event::LogEntryAdded(e) => {
-                if e.params.entry.level != Log::LogEntryLevel::Error {
-                    return;
-                }
-                Record::Error(format!(
-                    "{:?} error: {} {}",
-                    e.params.entry.source,
-                    e.params.entry.text,
-                    e.params.entry.url.clone().unwrap_or_default()
-                ))
-            }
-            _ => return,
-        };
-        self.0.lock().unwrap().push(record);
-    }
-
-    /// A position in the log: [`EventLog::since`] takes what came after it.
-    fn mark(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-
-    /// The requests started after `mark` (with all their events, whenever they came) and the
-    /// errors logged after it.
-    fn since(&self, mark: usize) -> Seen {
-        let records = self.0.lock().unwrap().clone();
-        let mut order = Vec::new();
-        let mut exchanges: HashMap<String, Exchange> = HashMap::new();
-        let mut errors = Vec::new();
-        // The requests first: a request's other events may be reported before it.
-        for record in &records[mark.min(records.len())..] {
-            match record {
-                Record::Request { id, url, kind } => {
-                    if !exchanges.contains_key(id) {
-                        order.push(id.clone());
-                    }
-                    exchanges.insert(
-                        id.clone(),
-                        Exchange {
-                            url: url.clone(),
-                            kind: kind.clone(),
-                            ..Exchange::default()
-                        },
-                    );
-                }
-                Record::Error(message) => errors.push(message.clone()),
-                _ => {}
-            }
-        }
-        for record in records {
-            match record {
-                Record::Response {
-                    id,
-                    url,
-                    status,
-                    kind,
-                } => {
-                    if let Some(exchange) = exchanges.get_mut(&id) {
-                        exchange.url = url;
-                        exchange.status = Some(status);
-                        exchange.kind = kind;
-                    }
-                }
-                Record::ServedFromCache { id } => {
-                    if let Some(exchange) = exchanges.get_mut(&id) {
-                        exchange.cached = true;
-                    }
-                }
-                Record::Failed {
-                    id,
-                    error,
-                    canceled,
-                } => {
-                    if let Some(exchange) = exchanges.get_mut(&id) {
-                        exchange.failed = Some(error);
-                        exchange.canceled = canceled;
-                    }
-                }
-                Record::Request { .. } | Record::Error(_) => {}
-            }
-        }
-        Seen {
-            exchanges: order
-                .into_iter()
-                .map(|id| exchanges.remove(&id).unwrap())
-                .collect(),
-            errors,
-        }
-    }
-}
-
-/// The requests and errors of one visit.
-struct Seen {
-    exchanges: Vec<Exchange>,
-    errors: Vec<String>,
-}
-
-impl Seen {
-    /// The request for the document at `url`.
-    fn document(&self, url: &str) -> Option<&Exchange> {
-        self.exchanges
-            .iter()
-            .find(|e| e.url == url && e.kind == "Document")
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Every test file includes this module but uses only part of it.
 #![allow(dead_code)]
+pub mod browser_lab;
 pub mod chromium;
 pub mod hosts;
 pub mod http;
