@@ -175,6 +175,7 @@ impl RunningServer {
 pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     let started = std::time::Instant::now();
     crate::output::check_out_dir(&config.root, &config.out)?;
+    crate::output::recover(&config.out);
     // Bind first: a port in use is reported before anything is built or written.
     let listener = bind(&config.host, config.port)?;
     let site = crate::site::Site::load(&config.root)?;
