@@ -294,7 +294,12 @@ impl Output {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
+        fs::create_dir_all(&parent).map_err(|e| match fs::metadata(&parent) {
+            // `create_dir_all` says "already exists" when a file stands in the way.
+            Ok(meta) if !meta.is_dir() => Error::in_file(&parent, "is a file, not a directory")
+                .hint("move it away, or choose another directory with --out"),
+            _ => Error::io(&parent, &e),
+        })?;
         recover_in(&parent, &name, out);
 
         let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));

@@ -8,13 +8,19 @@ mod common;
 
 use std::fs;
 use std::io::Read;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use common::http::{self, Conn};
+use common::serve::Served;
 use common::{leftovers, Site, BIN};
 
 /// A small deterministic generator (xorshift64): every run replays the same delays.
@@ -371,4 +377,471 @@ fn the_build_after_one_killed_between_the_renames_puts_the_old_tree_back() {
         fs::read_to_string(site.path(".dist.tmp-4000003/notes.txt")).unwrap(),
         "mine"
     );
+}
+
+// ---- profile serve, as a child process ----
+
+/// A running `profile serve`, killed when dropped, with its output read line by line.
+struct ServeChild {
+    guard: Guard,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+}
+
+impl ServeChild {
+    /// Starts `profile serve --port 0 ARGS` in `dir`.
+    fn spawn(dir: &Path, args: &[&str]) -> ServeChild {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .current_dir(dir)
+            .env_remove("RUST_BACKTRACE")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start profile serve");
+        let stdout = common::lines_of(child.stdout.take().unwrap());
+        let stderr = common::lines_of(child.stderr.take().unwrap());
+        ServeChild {
+            guard: Guard(child),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The address from the ` * Running on http://127.0.0.1:PORT/` line, read within `within`.
+    fn addr(&self, within: Duration) -> Option<SocketAddr> {
+        addr_from(&self.stdout, within)
+    }
+
+    /// Every stderr line that arrives within `within`.
+    fn stderr_lines(&self, within: Duration) -> Vec<String> {
+        let deadline = Instant::now() + within;
+        let mut lines = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(_) => break,
+            }
+        }
+        lines
+    }
+}
+
+/// The port of the ` * Running on http://127.0.0.1:PORT/` line among `lines`.
+fn addr_from(lines: &Receiver<String>, within: Duration) -> Option<SocketAddr> {
+    let deadline = Instant::now() + within;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let line = lines.recv_timeout(left).ok()?;
+        if let Some(port) = line
+            .strip_prefix(" * Running on http://127.0.0.1:")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .and_then(|port| port.parse::<u16>().ok())
+        {
+            return Some(SocketAddr::from(([127, 0, 0, 1], port)));
+        }
+    }
+    None
+}
+
+/// Polls `check` every 50 ms until it holds or `within` has passed; whether it held.
+fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `GET target` on a connection of its own: status and body, or `None` when the server did not
+/// answer (within the client's bounded timeout).
+fn try_get(addr: SocketAddr, target: &str) -> Option<(u16, String)> {
+    let mut conn = Conn::try_open(addr).ok()?;
+    conn.set_read_timeout(Duration::from_secs(5));
+    conn.try_send(&http::request_bytes(
+        "GET",
+        target,
+        &[("Connection", "close")],
+    ))
+    .ok()?;
+    let response = conn.read_response().ok()?;
+    Some((response.status, response.text()))
+}
+
+// ---- profile serve --har, killed ----
+
+/// Kill trials of `serve --har`.
+const HAR_TRIALS: usize = 24;
+
+/// SIGKILL at random moments of `profile serve --har FILE` while clients keep it busy: the HAR
+/// file is always a whole HAR document (JSON with a `log.entries` array), or not there yet when
+/// the kill came before the server wrote it. It is rewritten after every batch of exchanges
+/// through a temporary file and a rename, so a kill mid-write leaves the previous document.
+#[test]
+fn killing_serve_leaves_a_whole_har_file_or_none() {
+    let site = Site::example();
+    let har = site.outside("capture.har");
+    let har_arg = har.to_str().unwrap().to_string();
+    let mut rng = XorShift(0x4a5_c0ffee);
+    let (mut missing, mut entries) = (0, Vec::new());
+    let started = Instant::now();
+    for trial in 0..HAR_TRIALS {
+        let _ = fs::remove_file(&har);
+        let mut serve = ServeChild::spawn(site.root(), &["--quiet", "--har", &har_arg]);
+        // Clients: from the moment the address is printed, three keep-alive connections asking
+        // for pages, the stylesheet and missing files as fast as they are answered.
+        let stop = Arc::new(AtomicBool::new(false));
+        let stdout = std::mem::replace(&mut serve.stdout, std::sync::mpsc::channel().1);
+        let clients = {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                let Some(addr) = addr_from(&stdout, Duration::from_secs(60)) else {
+                    return 0;
+                };
+                let workers: Vec<_> = (0..3)
+                    .map(|n| {
+                        let stop = Arc::clone(&stop);
+                        thread::spawn(move || drive(addr, n, &stop))
+                    })
+                    .collect();
+                workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+            })
+        };
+        // Most kills while it serves (start-up takes about 100 ms in a debug build); some
+        // during start-up, before the HAR file exists.
+        let delay = rng.duration(Duration::from_millis(if trial % 4 == 0 {
+            150
+        } else {
+            900
+        }));
+        thread::sleep(delay);
+        let _ = serve.guard.0.kill();
+        let _ = serve.guard.0.wait();
+        stop.store(true, Ordering::SeqCst);
+        let answered: usize = clients.join().unwrap();
+
+        match fs::read(&har) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing += 1,
+            Err(e) => panic!("trial {trial}: {e}"),
+            Ok(bytes) => {
+                let document: serde_json::Value =
+                    serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                        panic!(
+                            "trial {trial} (killed after {delay:?}, {answered} answered): the \
+                             HAR file ({} bytes) is not JSON: {e}",
+                            bytes.len()
+                        )
+                    });
+                let list = document["log"]["entries"].as_array().unwrap_or_else(|| {
+                    panic!("trial {trial}: no log.entries array in the HAR file")
+                });
+                assert_eq!(document["log"]["version"], "1.2", "trial {trial}");
+                assert!(list.len() <= answered + 3, "trial {trial}");
+                entries.push(list.len());
+            }
+        }
+    }
+    entries.sort_unstable();
+    println!(
+        "{HAR_TRIALS} servers killed in {:?}: {missing} before the HAR file existed, {} with a \
+         whole HAR document (entries: min {:?}, median {:?}, max {:?})",
+        started.elapsed(),
+        entries.len(),
+        entries.first(),
+        entries.get(entries.len() / 2),
+        entries.last()
+    );
+    assert!(
+        entries.iter().filter(|&&n| n > 0).count() >= HAR_TRIALS / 2,
+        "most kills should find a HAR file with entries: {entries:?}"
+    );
+}
+
+/// Requests on one keep-alive connection (a new one when it closes) until `stop`; returns how
+/// many were answered.
+fn drive(addr: SocketAddr, n: usize, stop: &AtomicBool) -> usize {
+    let targets = ["/", "/missing", "/index.html", "/nowhere/"];
+    let mut answered = 0;
+    let mut conn: Option<Conn> = None;
+    let mut i = n;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+        let c = match conn.as_mut() {
+            Some(c) => c,
+            None => match Conn::try_open(addr) {
+                Ok(c) => conn.insert(c),
+                Err(_) => return answered,
+            },
+        };
+        c.set_read_timeout(Duration::from_secs(2));
+        i += 1;
+        let ok = c
+            .try_send(&http::request_bytes("GET", targets[i % targets.len()], &[]))
+            .is_ok()
+            && c.read_response().is_ok();
+        if ok {
+            answered += 1;
+        } else {
+            conn = None;
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+    answered
+}
+
+// ---- the sources churning while the server rebuilds ----
+
+/// Files deleted, renamed and rewritten, a directory replaced by a file and back, `site.toml`
+/// briefly gone, in a bounded loop while the server rebuilds: it answers `/` throughout, and once
+/// the churn stops it converges within a bounded wait: the served pages and `dist/` reflect the
+/// final state, and a removed page is a 404.
+#[test]
+fn the_server_survives_churning_sources_and_converges() {
+    let site = Site::example();
+    site.write(
+        "content/gone.md",
+        "# Gone\n\nThis page is removed at the end.\n",
+    );
+    site.write("content/dir/inner.md", "# Inner\n\nIn a directory.\n");
+    let served = Served::start(site);
+    let addr = served.addr;
+    let site = &served.site;
+    assert_eq!(try_get(addr, "/gone/").map(|r| r.0), Some(200));
+
+    let mut rng = XorShift(0xc4_0a11);
+    let started = Instant::now();
+    let mut iterations = 0;
+    let mut unanswered = Vec::new();
+    while iterations < 300 && started.elapsed() < Duration::from_secs(6) {
+        iterations += 1;
+        let k = rng.below(4);
+        // Failures are expected: the previous step may have removed what this one touches.
+        let _ = match rng.below(8) {
+            0 => fs::write(
+                site.path(&format!("content/churn-{k}.md")),
+                format!("# Churn {k}\n\nIteration {iterations}.\n"),
+            ),
+            1 => fs::remove_file(site.path(&format!("content/churn-{k}.md"))),
+            2 => fs::rename(
+                site.path(&format!("content/churn-{k}.md")),
+                site.path(&format!("content/churn-{}.md", (k + 1) % 4)),
+            ),
+            3 => fs::remove_dir_all(site.path("content/dir"))
+                .and_then(|()| fs::write(site.path("content/dir"), "a file where a directory was")),
+            4 => fs::remove_file(site.path("content/dir"))
+                .or_else(|_| fs::remove_dir_all(site.path("content/dir")))
+                .and_then(|()| fs::create_dir(site.path("content/dir")))
+                .and_then(|()| {
+                    fs::write(
+                        site.path("content/dir/inner.md"),
+                        format!("# Inner\n\nIteration {iterations}.\n"),
+                    )
+                }),
+            5 => fs::rename(site.path("site.toml"), site.path("site.toml.away")).and_then(|()| {
+                thread::sleep(Duration::from_millis(rng.below(30)));
+                fs::rename(site.path("site.toml.away"), site.path("site.toml"))
+            }),
+            6 => fs::write(
+                site.path("content/gone.md"),
+                format!("# Gone\n\nIteration {iterations}.\n"),
+            ),
+            _ => fs::write(
+                site.path("content/index.md"),
+                format!("Hello, iteration {iterations}.\n"),
+            ),
+        };
+        if iterations % 5 == 0 {
+            match try_get(addr, "/") {
+                Some((200, _)) => {}
+                other => unanswered.push((iterations, other.map(|r| r.0))),
+            }
+        }
+        thread::sleep(Duration::from_millis(rng.below(25)));
+    }
+    let churned = started.elapsed();
+    assert!(
+        unanswered.is_empty(),
+        "GET / during the churn: {unanswered:?}"
+    );
+
+    // The final state.
+    if !site.path("site.toml").exists() {
+        fs::rename(site.path("site.toml.away"), site.path("site.toml")).unwrap();
+    }
+    let _ = fs::remove_file(site.path("content/dir"));
+    let _ = fs::remove_dir_all(site.path("content/dir"));
+    fs::create_dir(site.path("content/dir")).unwrap();
+    site.write("content/dir/inner.md", "# Inner\n\nFINAL-INNER\n");
+    site.write("content/final.md", "# Final\n\nFINAL-PAGE\n");
+    site.write("content/index.md", "FINAL-HOME\n");
+    fs::remove_file(site.path("content/gone.md")).unwrap();
+    for k in 0..4 {
+        let _ = fs::remove_file(site.path(&format!("content/churn-{k}.md")));
+    }
+    let settled = Instant::now();
+    let converged = eventually(Duration::from_secs(30), || {
+        let has = |target: &str, text: &str| {
+            try_get(addr, target).is_some_and(|(status, body)| status == 200 && body.contains(text))
+        };
+        has("/", "FINAL-HOME")
+            && has("/final/", "FINAL-PAGE")
+            && has("/dir/inner/", "FINAL-INNER")
+            && try_get(addr, "/gone/").is_some_and(|(status, _)| status == 404)
+            && try_get(addr, "/churn-0/").is_some_and(|(status, _)| status == 404)
+    });
+    let served_after = settled.elapsed();
+    assert!(
+        converged,
+        "30 s after the churn stopped the server still does not serve the final state: / {:?}, \
+         /final/ {:?}, /gone/ {:?}",
+        try_get(addr, "/").map(|r| r.0),
+        try_get(addr, "/final/").map(|r| r.0),
+        try_get(addr, "/gone/").map(|r| r.0)
+    );
+    let dist = served.dist();
+    let on_disk = eventually(Duration::from_secs(30), || {
+        fs::read_to_string(dist.join("final/index.html")).is_ok_and(|t| t.contains("FINAL-PAGE"))
+            && fs::read_to_string(dist.join("index.html")).is_ok_and(|t| t.contains("FINAL-HOME"))
+            && !dist.join("gone").exists()
+    });
+    assert!(on_disk, "dist/ does not reflect the final state");
+    assert_eq!(leftovers(&dist), Vec::<String>::new());
+    println!("{iterations} changes in {churned:?}; the final state served after {served_after:?}");
+}
+
+// ---- the output directory failing while the server runs ----
+
+/// A content edit, and the served home page showing it (from memory) within a bounded wait.
+fn edit_and_see(site_root: &Path, addr: SocketAddr, marker: &str) {
+    fs::write(
+        site_root.join("content/index.md"),
+        format!("Hello.\n\n{marker}\n"),
+    )
+    .unwrap();
+    assert!(
+        eventually(Duration::from_secs(20), || {
+            try_get(addr, "/").is_some_and(|(status, body)| status == 200 && body.contains(marker))
+        }),
+        "the served page never showed {marker}"
+    );
+}
+
+fn dist_shows(dist: &Path, marker: &str) -> bool {
+    fs::read_to_string(dist.join("index.html")).is_ok_and(|t| t.contains(marker))
+}
+
+/// The output directory removed (`rm -rf dist`), its parent replaced by a file, or made
+/// read-only while the server runs: the server keeps answering from memory, rebuilds still reach
+/// the browser, a write of the output that fails says so in one line on stderr, and once the
+/// directory can be written again the next rebuild writes it.
+#[test]
+fn the_server_outlives_a_vanishing_or_unwritable_output_directory() {
+    let site = Site::example();
+    let parent = site.outside("published");
+    let dist = parent.join("dist");
+    let serve = ServeChild::spawn(
+        site.root(),
+        &["--quiet", "--no-reload", "--out", dist.to_str().unwrap()],
+    );
+    let addr = serve
+        .addr(Duration::from_secs(120))
+        .expect("the server's address");
+    assert!(dist.join("index.html").is_file());
+
+    // 1. rm -rf dist: served from memory; the next rebuild writes it again.
+    fs::remove_dir_all(&dist).unwrap();
+    assert_eq!(try_get(addr, "/").map(|r| r.0), Some(200));
+    edit_and_see(site.root(), addr, "EDIT-ONE");
+    assert!(
+        eventually(Duration::from_secs(20), || dist_shows(&dist, "EDIT-ONE")),
+        "dist/ was not written again after it vanished"
+    );
+
+    // 2. Its parent replaced by a file: the write fails with one line on stderr.
+    fs::remove_dir_all(&parent).unwrap();
+    fs::write(&parent, "a file where the output's parent was").unwrap();
+    assert_eq!(try_get(addr, "/").map(|r| r.0), Some(200));
+    edit_and_see(site.root(), addr, "EDIT-TWO");
+    let warning = unwritable_warning(&serve, &dist);
+    println!("parent replaced by a file: {warning}");
+    assert!(warning.contains("is a file, not a directory"), "{warning}");
+
+    // Back: the next rebuild writes it.
+    fs::remove_file(&parent).unwrap();
+    fs::create_dir(&parent).unwrap();
+    edit_and_see(site.root(), addr, "EDIT-THREE");
+    assert!(
+        eventually(Duration::from_secs(20), || dist_shows(&dist, "EDIT-THREE")),
+        "dist/ was not written once its parent was back"
+    );
+
+    // 3. Read-only: only where permissions bind this process (root ignores them).
+    set_mode(&parent, 0o555);
+    let probe = parent.join("probe");
+    if fs::write(&probe, "x").is_ok() {
+        let _ = fs::remove_file(&probe);
+        set_mode(&parent, 0o755);
+        println!(
+            "skipped the read-only case: this process can write into a directory with mode 555 \
+             (running as root?)"
+        );
+    } else {
+        edit_and_see(site.root(), addr, "EDIT-FOUR");
+        let warning = unwritable_warning(&serve, &dist);
+        println!("parent read-only: {warning}");
+        assert!(
+            dist_shows(&dist, "EDIT-THREE"),
+            "dist/ changed while read-only"
+        );
+        set_mode(&parent, 0o755);
+        edit_and_see(site.root(), addr, "EDIT-FIVE");
+        assert!(
+            eventually(Duration::from_secs(20), || dist_shows(&dist, "EDIT-FIVE")),
+            "dist/ was not written once writable again"
+        );
+    }
+    assert_eq!(leftovers(&dist), Vec::<String>::new());
+    drop(serve);
+}
+
+/// Waits for the one-line warning that `dist` could not be written, and checks that nothing but
+/// such lines follow (no panic, no second line of the same message).
+fn unwritable_warning(serve: &ServeChild, dist: &Path) -> String {
+    let lines = serve.stderr_lines(Duration::from_secs(3));
+    let warning = lines
+        .iter()
+        .find(|l| l.starts_with("warning: could not update "))
+        .unwrap_or_else(|| panic!("no warning on stderr: {lines:?}"))
+        .clone();
+    assert!(warning.contains(&dist.display().to_string()), "{warning}");
+    for line in &lines {
+        assert!(
+            line.starts_with("warning: could not update "),
+            "unexpected stderr line: {line:?} (all: {lines:?})"
+        );
+    }
+    warning
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(not(unix))]
+fn set_mode(path: &Path, mode: u32) {
+    let mut permissions = fs::metadata(path).unwrap().permissions();
+    permissions.set_readonly(mode & 0o200 == 0);
+    fs::set_permissions(path, permissions).unwrap();
 }
