@@ -384,7 +384,7 @@ fn sibling_prefixes(name: &str) -> [String; 3] {
     ]
 }
 
-/// Repairs what a build killed half-way (or a power cut) left beside the output directory
+/// Repairs what a build killed half-way left beside the output directory
 /// `out`: when `out` is missing and a previous complete tree stands aside as `.NAME.old-<pid>`
 /// (the build died between its two renames), that tree is renamed back to `out`; then every
 /// staging, retired or half-removed directory of profile's is removed. Best effort: a failure
