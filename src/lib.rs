@@ -70,6 +70,9 @@ pub fn build(root: &Path, out: &Path) -> Result<BuildReport> {
     let started = Instant::now();
     let mut timings = Timings::from_env();
     output::check_out_dir(root, out)?;
+    // Before anything can fail: a build killed between its two renames left the previous tree
+    // aside, and even a build that fails on a mistake in the site must leave it in place.
+    output::recover(out);
     let site = Site::load(root)?;
     timings.lap("load");
     let output = render::render(&site)?;

@@ -294,8 +294,13 @@ impl Output {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
-        remove_leftovers(&parent, &name);
+        fs::create_dir_all(&parent).map_err(|e| match fs::metadata(&parent) {
+            // `create_dir_all` says "already exists" when a file stands in the way.
+            Ok(meta) if !meta.is_dir() => Error::in_file(&parent, "is a file, not a directory")
+                .hint("move it away, or choose another directory with --out"),
+            _ => Error::io(&parent, &e),
+        })?;
+        recover_in(&parent, &name, out);
 
         let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         let previous = is_ours(out).then_some(out);
@@ -368,18 +373,87 @@ fn is_ours(dir: &Path) -> bool {
     dir.join(MARKER).is_file()
 }
 
-/// Removes staging and retired directories left by a build that was killed.
-fn remove_leftovers(parent: &Path, name: &str) {
+/// The prefixes of the directories a build makes beside `out` (named `name`): the new tree
+/// being written (`tmp`), the previous tree stepping aside (`old`), and the previous tree being
+/// removed (`del`). Each is followed by the process id.
+fn sibling_prefixes(name: &str) -> [String; 3] {
+    [
+        format!(".{name}.tmp-"),
+        format!(".{name}.old-"),
+        format!(".{name}.del-"),
+    ]
+}
+
+/// Repairs what a build killed half-way left beside the output directory
+/// `out`: when `out` is missing and a previous complete tree stands aside as `.NAME.old-<pid>`
+/// (the build died between its two renames), that tree is renamed back to `out`; then every
+/// staging, retired or half-removed directory of profile's is removed. Best effort: a failure
+/// here only leaves a directory for the next build to try again. `build`, `serve` and every
+/// write of the output call it first.
+pub fn recover(out: &Path) {
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    recover_in(&parent, &name, out);
+}
+
+fn recover_in(parent: &Path, name: &str, out: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
-    let prefixes = [format!(".{name}.tmp-"), format!(".{name}.old-")];
+    let [tmp, old, del] = sibling_prefixes(name);
+    let mut retired = Vec::new();
+    let mut doomed = Vec::new();
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        if prefixes.iter().any(|p| file_name.starts_with(p)) && is_ours(&entry.path()) {
-            let _ = fs::remove_dir_all(entry.path());
+        let Some(pid) = [&tmp, &old, &del]
+            .iter()
+            .find_map(|p| file_name.strip_prefix(p.as_str()))
+        else {
+            continue;
+        };
+        let path = entry.path();
+        if is_ours(&path) {
+            if file_name.starts_with(&old) {
+                let modified = fs::metadata(&path).and_then(|m| m.modified()).ok();
+                retired.push((modified, path));
+            } else {
+                doomed.push(path);
+            }
+        } else if is_pid(pid) && is_empty_dir(&path) {
+            // Killed between creating the directory and writing its marker, or between removing
+            // the marker and the directory: empty, and named as only profile names them.
+            doomed.push(path);
         }
     }
+    // A complete previous tree stands aside only between the two renames of a swap; if `out`
+    // is gone, it is the latest build there was, so it goes back (the newest, should there be
+    // several). With `out` present, it is an older tree and goes.
+    retired.sort();
+    if fs::symlink_metadata(out).is_err() {
+        if let Some((_, newest)) = retired.pop() {
+            if fs::rename(&newest, out).is_err() {
+                retired.push((None, newest));
+            }
+        }
+    }
+    doomed.extend(retired.into_iter().map(|(_, path)| path));
+    for path in doomed {
+        remove_tree(&path);
+    }
+}
+
+fn is_pid(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_empty_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+        && path.read_dir().is_ok_and(|mut d| d.next().is_none())
 }
 
 fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<()> {
@@ -400,8 +474,12 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
         .hint("choose another directory with --out, or move its files away first"));
     }
     // Two renames: the old tree steps aside, the new one steps in. If the second fails, the old
-    // one steps back, so `out` is never left half-written.
-    let retired = parent.join(format!(".{name}.old-{}", std::process::id()));
+    // one steps back, so `out` is never left half-written. A process killed between the two
+    // leaves no `out` but the complete old tree as `.NAME.old-<pid>`, which the next build or
+    // serve puts back first (see [`recover`]): there is no portable way to swap two non-empty
+    // directories in one step.
+    let pid = std::process::id();
+    let retired = parent.join(format!(".{name}.old-{pid}"));
     fs::rename(out, &retired).map_err(|e| {
         Error::io(out, &e).hint("close programs that have files in it open, then build again")
     })?;
@@ -409,17 +487,30 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
         let _ = fs::rename(&retired, out);
         return Err(Error::io(out, &e));
     }
-    remove_tree(&retired);
+    // Renamed once more before being removed, so that a `.NAME.old-*` is always a complete
+    // tree, never one half removed by a process killed in the middle of removing it.
+    let doomed = parent.join(format!(".{name}.del-{pid}"));
+    if fs::rename(&retired, &doomed).is_ok() {
+        remove_tree(&doomed);
+    } else {
+        remove_tree(&retired);
+    }
     Ok(())
 }
 
-/// Removes a directory tree, its top-level entries on every core: removing the previous build
-/// of a site with thousands of pages (a directory per page) is a system call per file and per
-/// directory. Best effort, as a leftover is removed by the next build.
+/// Removes a directory tree of profile's, its top-level entries on every core: removing the
+/// previous build of a site with thousands of pages (a directory per page) is a system call per
+/// file and per directory. The marker goes last, so that a process killed half-way leaves a
+/// directory the next build still knows to be its own. Best effort, as a leftover is removed by
+/// the next build.
 fn remove_tree(dir: &Path) {
     use rayon::prelude::*;
     if let Ok(entries) = fs::read_dir(dir) {
-        let entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        let entries: Vec<_> = entries
+            .flatten()
+            .filter(|e| e.file_name() != MARKER)
+            .map(|e| e.path())
+            .collect();
         entries.par_iter().for_each(|path| {
             let _ = if path.is_dir() {
                 fs::remove_dir_all(path)
@@ -428,7 +519,10 @@ fn remove_tree(dir: &Path) {
             };
         });
     }
-    let _ = fs::remove_dir_all(dir);
+    let _ = fs::remove_file(dir.join(MARKER));
+    if fs::remove_dir(dir).is_err() {
+        let _ = fs::remove_dir_all(dir);
+    }
 }
 
 /// Checks that `out` may be replaced by a build of the site at `root`: it is not the site itself,

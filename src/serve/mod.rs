@@ -175,6 +175,7 @@ impl RunningServer {
 pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     let started = std::time::Instant::now();
     crate::output::check_out_dir(&config.root, &config.out)?;
+    crate::output::recover(&config.out);
     // Bind first: a port in use is reported before anything is built or written.
     let listener = bind(&config.host, config.port)?;
     let site = crate::site::Site::load(&config.root)?;
@@ -361,7 +362,11 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
             .collect(),
     };
     let live_reload = shared.live_reload.then_some(snapshot.build);
-    if live_reload.is_some() && exchange.method == "GET" && exchange.target == reload::EVENTS_PATH {
+    let events = live_reload.is_some()
+        && exchange.method == "GET"
+        && exchange.target == reload::EVENTS_PATH
+        && exchange.request_info(&exchange.pairs()).host_is_valid();
+    if events {
         let (reply, head, hello) = events_reply(shared, &snapshot, now, exchange.version);
         let sent = shared.hub.subscribe(request.into_writer(), &head, &hello);
         let sent = Sent {
@@ -373,17 +378,8 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
         exchange.finish(shared, reply, sent);
         return;
     }
-    let headers: Vec<(&str, &str)> = exchange
-        .headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let info = RequestInfo {
-        method: &exchange.method,
-        target: &exchange.target,
-        version: exchange.version,
-        headers: &headers,
-    };
+    let headers = exchange.pairs();
+    let info = exchange.request_info(&headers);
     let preview = shared.live_reload.then_some(&snapshot.preview);
     let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, preview);
     let head = respond::head_bytes(&reply, exchange.version);
@@ -445,6 +441,24 @@ struct Sent {
 }
 
 impl Exchange {
+    /// The request's header fields as name and value.
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// The request as [`respond`] reads it, with `headers` from [`Exchange::pairs`].
+    fn request_info<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> RequestInfo<'a> {
+        RequestInfo {
+            method: &self.method,
+            target: &self.target,
+            version: self.version,
+            headers,
+        }
+    }
+
     /// Logs the exchange (access log, trace, HAR) with what was sent.
     fn finish(self, shared: &Shared, reply: Reply, sent: Sent) {
         if !shared.quiet {

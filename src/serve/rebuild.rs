@@ -232,7 +232,12 @@ fn spawn_dist_writer(out: PathBuf) -> mpsc::Sender<Arc<Snapshot>> {
                 Err(_) => write(),
             };
             if let Err(e) = written {
-                eprintln!("warning: could not update {}: {}", out.display(), e);
+                // One line: the pages are still served from memory, and the next rebuild tries
+                // again (it also puts back a tree a kill left aside).
+                eprintln!(
+                    "warning: could not update {}: {e}; still serving the new build, the next rebuild tries again",
+                    out.display()
+                );
             }
         }
     });

@@ -56,6 +56,58 @@ impl<'a> RequestInfo<'a> {
                 .is_some_and(|v| v.trim() != "0");
         has("close") || (self.version < (1, 1) && !has("keep-alive")) || announces_body
     }
+
+    /// Whether the request's body framing is one RFC 9112 §6 lets a server answer (the body
+    /// itself is never read). On HTTP/1.1, a `Transfer-Encoding` must end in `chunked` (a server
+    /// MUST answer 400 otherwise, §6.1) and must not come with a `Content-Length` (a likely
+    /// smuggling attempt that "ought to be handled as an error", §6.3); a `Content-Length` must
+    /// be digits, the same in every field (400 otherwise, §6.3). HTTP/1.0 knows no
+    /// `Transfer-Encoding`: its framing is then taken as faulty, and the request answered and
+    /// its connection closed (§6.1), which [`RequestInfo::wants_close`] sees to.
+    pub fn framing_is_valid(&self) -> bool {
+        let values = |name: &'static str| {
+            self.headers
+                .iter()
+                .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+                .flat_map(|(_, v)| v.split(','))
+                .map(str::trim)
+        };
+        if values("Transfer-Encoding").next().is_some() {
+            return self.version < (1, 1)
+                || (values("Transfer-Encoding")
+                    .next_back()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("chunked"))
+                    && values("Content-Length").next().is_none());
+        }
+        let mut lengths = values("Content-Length");
+        match lengths.next() {
+            None => true,
+            Some(first) => {
+                !first.is_empty()
+                    && first.bytes().all(|b| b.is_ascii_digit())
+                    && lengths.all(|other| other == first)
+            }
+        }
+    }
+
+    /// Whether the request's `Host` is one RFC 9112 §3.2 lets a server answer: exactly one on
+    /// HTTP/1.1 (at most one on 1.0), and a value that can be a host and port (or empty). The
+    /// server must answer any other with 400; it serves the same site whatever the host.
+    pub fn host_is_valid(&self) -> bool {
+        let mut hosts = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Host"))
+            .map(|(_, v)| *v);
+        match (hosts.next(), hosts.next()) {
+            (_, Some(_)) => false,
+            (None, None) => self.version < (1, 1),
+            // uri-host [ ":" port ] (RFC 3986 §3.2.2): reg-name, IPv4 or [IP-literal] characters.
+            (Some(value), None) => value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b)),
+        }
+    }
 }
 
 /// Where a reply's body comes from.
@@ -127,6 +179,7 @@ pub fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         412 => "Precondition Failed",
+        414 => "URI Too Long",
         416 => "Range Not Satisfiable",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
@@ -169,6 +222,18 @@ pub fn respond(
     live_reload: Option<&Preview>,
 ) -> Reply {
     let mut reply = match request.method {
+        _ if !request.host_is_valid() => text_reply(
+            400,
+            "400 Bad Request: an HTTP/1.1 request carries one Host field.\n",
+        ),
+        _ if !request.framing_is_valid() => text_reply(
+            400,
+            "400 Bad Request: Transfer-Encoding and Content-Length do not say where the body ends.\n",
+        ),
+        // RFC 9112 §3: a server MUST answer a target longer than it parses with 414.
+        _ if request.target.len() > resolve::MAX_TARGET_LEN => {
+            text_reply(414, "414 URI Too Long\n")
+        }
         "GET" | "HEAD" => respond_to_get(request, output, built, live_reload),
         _ => {
             let mut reply = text_reply(405, "405 Method Not Allowed: this server only reads.\n");
@@ -430,12 +495,20 @@ mod tests {
 
     const BUILT: Duration = Duration::from_secs(1_700_000_000);
 
+    /// `headers` with `Host` first, as every HTTP/1.1 request has it.
+    fn with_host<'a>(headers: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut all = vec![("Host", "127.0.0.1:5000")];
+        all.extend_from_slice(headers);
+        all
+    }
+
     fn get(target: &str, headers: &[(&str, &str)]) -> Reply {
+        let headers = with_host(headers);
         let request = RequestInfo {
             method: "GET",
             target,
             version: (1, 1),
-            headers,
+            headers: &headers,
         };
         respond(
             &request,
@@ -504,13 +577,13 @@ mod tests {
             method: "HEAD",
             target: "/",
             version: (1, 1),
-            headers: &[],
+            headers: &[("Host", "localhost")],
         };
         let head = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
         assert_eq!(head.body, ReplyBody::Empty);
         assert_eq!(head.header("Content-Length"), Some("11"));
         let ranged_head = RequestInfo {
-            headers: &[("Range", "bytes=0-1")],
+            headers: &[("Host", "localhost"), ("Range", "bytes=0-1")],
             ..request
         };
         assert_eq!(
@@ -549,7 +622,7 @@ mod tests {
             method: "GET",
             target: "/",
             version: (1, 1),
-            headers: &[],
+            headers: &[("Host", "localhost")],
         };
         let plain = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
         let preview = Preview::new(3);
@@ -608,6 +681,100 @@ mod tests {
     }
 
     #[test]
+    fn host_must_be_there_once_on_http_1_1() {
+        let ask = |version: (u8, u8), headers: &[(&str, &str)]| {
+            let request = RequestInfo {
+                method: "GET",
+                target: "/",
+                version,
+                headers,
+            };
+            respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None).status
+        };
+        assert_eq!(ask((1, 1), &[]), 400, "no Host on 1.1");
+        assert_eq!(ask((1, 0), &[]), 200, "no Host on 1.0");
+        assert_eq!(ask((1, 1), &[("Host", "a"), ("host", "a")]), 400);
+        assert_eq!(ask((1, 0), &[("Host", "a"), ("Host", "b")]), 400);
+        for good in [
+            "127.0.0.1:5000",
+            "localhost",
+            "[::1]:8080",
+            "xn--fsq.example",
+            "",
+        ] {
+            assert_eq!(ask((1, 1), &[("Host", good)]), 200, "{good:?}");
+        }
+        for bad in ["a b", "a/b", "a\"b", "a@b@c\u{0}", "<x>"] {
+            assert_eq!(ask((1, 1), &[("Host", bad)]), 400, "{bad:?}");
+        }
+        // Before the method is looked at: 400, not 405.
+        let post = RequestInfo {
+            method: "POST",
+            target: "/",
+            version: (1, 1),
+            headers: &[],
+        };
+        assert_eq!(
+            respond(&post, &site(), UNIX_EPOCH, UNIX_EPOCH, None).status,
+            400
+        );
+    }
+
+    #[test]
+    fn body_framing_must_be_unambiguous() {
+        let ask = |version: (u8, u8), fields: &[(&str, &str)]| {
+            let mut headers = vec![("Host", "x")];
+            headers.extend_from_slice(fields);
+            RequestInfo {
+                method: "GET",
+                target: "/",
+                version,
+                headers: &headers,
+            }
+            .framing_is_valid()
+        };
+        assert!(ask((1, 1), &[]));
+        assert!(ask((1, 1), &[("Content-Length", "0")]));
+        assert!(ask((1, 1), &[("Content-Length", "12")]));
+        assert!(ask(
+            (1, 1),
+            &[("Content-Length", "5, 5"), ("Content-Length", "5")]
+        ));
+        assert!(ask((1, 1), &[("Transfer-Encoding", "chunked")]));
+        assert!(ask((1, 1), &[("Transfer-Encoding", "gzip, Chunked")]));
+        // HTTP/1.0: answered, and the connection closed.
+        assert!(ask(
+            (1, 0),
+            &[("Transfer-Encoding", "gzip"), ("Content-Length", "x")]
+        ));
+
+        assert!(!ask((1, 1), &[("Content-Length", "")]));
+        assert!(!ask((1, 1), &[("Content-Length", "abc")]));
+        assert!(!ask((1, 1), &[("Content-Length", "-1")]));
+        assert!(!ask(
+            (1, 1),
+            &[("Content-Length", "5"), ("Content-Length", "6")]
+        ));
+        assert!(!ask((1, 1), &[("Content-Length", "5, 6")]));
+        assert!(!ask((1, 1), &[("Transfer-Encoding", "gzip")]));
+        assert!(!ask((1, 1), &[("Transfer-Encoding", "chunked, gzip")]));
+        assert!(!ask(
+            (1, 1),
+            &[("Transfer-Encoding", "chunked"), ("Content-Length", "4")]
+        ));
+    }
+
+    #[test]
+    fn a_target_over_the_cap_is_414() {
+        let long = format!("/{}", "a".repeat(resolve::MAX_TARGET_LEN));
+        let reply = get(&long, &[]);
+        assert_eq!(reply.status, 414);
+        assert_eq!(reason(414), "URI Too Long");
+        let at_cap = &long[..resolve::MAX_TARGET_LEN];
+        assert_eq!(get(at_cap, &[]).status, 404);
+    }
+
+    #[test]
     fn head_block_is_well_formed() {
         let reply = get("/missing", &[]);
         let head = String::from_utf8(head_bytes(&reply, (1, 1))).unwrap();
@@ -635,11 +802,12 @@ mod tests {
         headers: &[(&str, &str)],
         reload: Option<&Preview>,
     ) -> Reply {
+        let headers = with_host(headers);
         let request = RequestInfo {
             method: "GET",
             target,
             version: (1, 1),
-            headers,
+            headers: &headers,
         };
         respond(
             &request,

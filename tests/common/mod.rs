@@ -228,10 +228,15 @@ pub fn assert_same_tree(expected: &Tree, actual: &Tree) {
     assert!(differing.is_empty(), "these files differ: {differing:?}");
 }
 
-/// Staging (`.NAME.tmp-*`) and retired (`.NAME.old-*`) directories left next to output `out`.
+/// Staging (`.NAME.tmp-*`), retired (`.NAME.old-*`) and half-removed (`.NAME.del-*`)
+/// directories left next to output `out`.
 pub fn leftovers(out: &Path) -> Vec<String> {
     let name = out.file_name().unwrap().to_str().unwrap();
-    let prefixes = [format!(".{name}.tmp-"), format!(".{name}.old-")];
+    let prefixes = [
+        format!(".{name}.tmp-"),
+        format!(".{name}.old-"),
+        format!(".{name}.del-"),
+    ];
     fs::read_dir(out.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -57,6 +57,8 @@ enum ReadError {
     HeadTooLarge,
     /// profile patch: the connection was idle (no byte of a new request) until the timeout
     Idle,
+    /// profile patch: the request line alone is larger than `max_head_bytes` (414)
+    TargetTooLong,
 }
 
 impl ClientConnection {
@@ -149,6 +151,16 @@ impl ClientConnection {
                 return AsciiString::from_ascii(buf).map_err(|_| ReadError::WrongRequestLine);
             }
 
+            // profile patch: a byte no request head may hold is a bad request (400) as soon as
+            // it arrives, not when (if ever) a CRLF follows: a bare LF or CR, NUL and the other
+            // control characters but HTAB (RFC 9112 §2.2, RFC 9110 §5.5: a field value with
+            // CR, LF or NUL MUST be rejected or cleaned), and any byte that is not ASCII (a TLS
+            // handshake, say). Upstream kept a bare LF or CR inside the line, so `Host: a\nX: b`
+            // was one field whose value held a line break.
+            if !is_head_byte(byte) || prev_byte_was_cr {
+                return Err(ReadError::WrongRequestLine);
+            }
+
             prev_byte_was_cr = byte == b'\r';
 
             buf.push(byte);
@@ -158,10 +170,30 @@ impl ClientConnection {
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        // profile patch: the next request is read once the previous response has been written.
+        // Upstream read on while responses were still being written, so a client pipelining
+        // thousands of requests without reading had them all in flight at once: with `profile`
+        // streaming each large body from a thread of its own, one connection could make the
+        // server start a thread per request (3,000 pipelined GETs of a 3 MiB file: 3,000
+        // threads). Responses on a connection go out in order anyway.
+        self.sink.wait_for_previous();
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line()?;
+                // profile patch: a request line larger than the whole head may be is a
+                // request-target longer than we parse: 414, as RFC 9112 §3 requires.
+                let read_line = |client: &mut Self| {
+                    client.read_next_line().map_err(|e| match e {
+                        ReadError::HeadTooLarge => ReadError::TargetTooLong,
+                        e => e,
+                    })
+                };
+                let mut line = read_line(self)?;
+                // profile patch: one empty line before the request line is ignored, as RFC 9112
+                // §2.2 asks for robustness (a client may end a body it sent with an extra CRLF).
+                if line.is_empty() {
+                    line = read_line(self)?;
+                }
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -177,9 +209,17 @@ impl ClientConnection {
                     if line.is_empty() {
                         break;
                     };
-                    headers.push(match FromStr::from_str(line.as_str().trim()) {
+                    // profile patch: a line starting with whitespace is an obs-fold continuation
+                    // (or whitespace before the first field): 400, as RFC 9112 §5.2 and §2.2
+                    // allow. Upstream trimmed it and read ` Host: x` as a field of its own.
+                    if line.as_bytes().first().is_some_and(|&b| b == b' ' || b == b'\t') {
+                        return Err(ReadError::WrongHeader(version));
+                    }
+                    headers.push(match crate::Header::from_str(line.as_str().trim()) {
                         // TODO: remove this conversion
-                        Ok(h) => h,
+                        // profile patch: and a field name must be a token (RFC 9110 §5.1):
+                        // upstream took `: v` as a field with an empty name.
+                        Ok(h) if is_token(h.field.as_str().as_str()) => h,
                         _ => return Err(ReadError::WrongHeader(version)),
                     });
                 }
@@ -301,22 +341,36 @@ impl Iterator for ClientConnection {
                     return None;
                 }
 
+                Err(ReadError::TargetTooLong) => {
+                    let mut writer = self.sink.next().unwrap();
+                    let _ = std::io::Write::write_all(
+                        &mut writer,
+                        b"HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    let _ = std::io::Write::flush(&mut writer);
+                    return None;
+                }
+
                 Err(ReadError::Idle) | Err(ReadError::ReadIoError(_)) => return None,
 
                 Ok(rq) => rq,
             };
 
             // checking HTTP version
-            if *rq.http_version() > (1, 1) {
-                let writer = self.sink.next().unwrap();
-                let response = Response::from_string(
-                    "This server only supports HTTP versions 1.0 and 1.1".to_owned(),
-                )
-                .with_status_code(StatusCode(505));
-                response
-                    .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                    .ok();
-                continue;
+            // profile patch: below 1.0 too (`GET / HTTP/0.9` was answered 200 in HTTP/1.1), and
+            // the 505 goes out through the request's own writer, then the connection closes.
+            // Upstream wrote it through the next writer, which waits until the request's writer
+            // is dropped, while `rq` still held it: the connection's thread waited for good,
+            // holding its place under `max_connections` (1,024 such requests and the server
+            // answered nobody); and it then read on, taking an unread body for a next request.
+            if *rq.http_version() > (1, 1) || *rq.http_version() < (1, 0) {
+                let mut writer = rq.into_writer();
+                let _ = std::io::Write::write_all(
+                    &mut writer,
+                    b"HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                let _ = std::io::Write::flush(&mut writer);
+                return None;
             }
 
             // updating the status of the connection
@@ -344,6 +398,20 @@ impl Iterator for ClientConnection {
             return Some(rq);
         }
     }
+}
+
+/// profile patch: whether `byte` may appear in a request head line (before its CRLF): visible
+/// ASCII, SP and HTAB; CR only as the first half of the line's end (checked by the caller).
+fn is_head_byte(byte: u8) -> bool {
+    matches!(byte, b'\t' | b'\r' | b' '..=b'~')
+}
+
+/// profile patch: whether `name` is a token (RFC 9110 §5.6.2), as a field name must be.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// profile patch: whether a request announces a body (RFC 9112 §6.3). A `Content-Length` that
@@ -377,6 +445,10 @@ fn parse_request_line(line: &str) -> Result<(Method, String, HTTPVersion), ReadE
     let method = parts.next().and_then(|w| w.parse().ok());
     let path = parts.next().map(ToOwned::to_owned);
     let version = parts.next().and_then(|w| parse_http_version(w).ok());
+    // profile patch: three words exactly (RFC 9112 §3); upstream served `GET / HTTP/1.1 junk`.
+    if parts.next().is_some() {
+        return Err(ReadError::WrongRequestLine);
+    }
 
     method
         .and_then(|method| Some((method, path?, version?)))
@@ -395,5 +467,33 @@ mod test {
 
         assert!(super::parse_request_line("GET /hello").is_err());
         assert!(super::parse_request_line("qsd qsd qsd").is_err());
+    }
+
+    // profile patch: the checks that turn malformed heads into a 400 at once.
+    #[test]
+    fn a_request_line_has_three_words() {
+        assert!(super::parse_request_line("GET / HTTP/1.1 junk").is_err());
+        assert!(super::parse_request_line("GET / HTTP/1.1 ").is_err());
+        assert!(super::parse_request_line("GET  / HTTP/1.1").is_err());
+        let (_, _, version) = super::parse_request_line("GET / HTTP/0.9").unwrap();
+        assert!(version < (1, 0), "answered 505 by the caller");
+    }
+
+    #[test]
+    fn head_bytes_are_visible_ascii_sp_htab_and_cr() {
+        for byte in 0u8..=255 {
+            let allowed = byte == b'\t' || byte == b'\r' || (b' '..=b'~').contains(&byte);
+            assert_eq!(super::is_head_byte(byte), allowed, "{byte:#04x}");
+        }
+    }
+
+    #[test]
+    fn field_names_are_tokens() {
+        for good in ["Host", "x-a", "X_Y", "a!#$%&'*+-.^_`|~9"] {
+            assert!(super::is_token(good), "{good:?}");
+        }
+        for bad in ["", "X A", "X\tA", "X(A)", "X\"A", "X@A", "X/A", "X:A", "Ä"] {
+            assert!(!super::is_token(bad), "{bad:?}");
+        }
     }
 }

@@ -73,6 +73,17 @@ impl<W: Write + Send> SequentialWriterBuilder<W> {
     }
 }
 
+impl<W: Write + Send> SequentialWriterBuilder<W> {
+    /// profile patch: waits until the last writer handed out has been dropped (its response
+    /// written), so that the next one may write at once.
+    pub fn wait_for_previous(&mut self) {
+        if let Some(previous) = self.next_trigger.take() {
+            // An error means the writer is gone: finished too.
+            let _ = previous.recv();
+        }
+    }
+}
+
 impl<R: Read + Send> Iterator for SequentialReaderBuilder<R> {
     type Item = SequentialReader<R>;
 
@@ -170,5 +181,49 @@ where
 {
     fn drop(&mut self) {
         self.on_finish.send(()).ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SequentialWriterBuilder;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// A `Vec<u8>` shared with the test, to look at what was written.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    // profile patch: `wait_for_previous` returns once the last writer is dropped, not before.
+    #[test]
+    fn wait_for_previous_waits_for_the_last_writer() {
+        let out = Shared::default();
+        let mut builder = SequentialWriterBuilder::new(out.clone());
+        builder.wait_for_previous(); // nothing handed out yet: returns at once
+        let mut first = builder.next().unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            first.write_all(b"one ").unwrap();
+        });
+        builder.wait_for_previous();
+        assert_eq!(&out.0.lock().unwrap()[..], b"one ");
+        writer.join().unwrap();
+        // The next writer writes at once, in order.
+        let mut second = builder.next().unwrap();
+        second.write_all(b"two").unwrap();
+        drop(second);
+        builder.wait_for_previous();
+        assert_eq!(&out.0.lock().unwrap()[..], b"one two");
     }
 }
