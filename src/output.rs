@@ -328,16 +328,22 @@ impl Output {
         fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io(&marker, &e))?;
         // Directories first, in order (each once); then the files on every core, since a build
         // of many small pages spends most of this step in system calls.
-        let mut made = std::collections::HashSet::new();
+        use rayon::prelude::*;
+        let mut made = std::collections::BTreeSet::new();
         for path in self.entries.keys() {
             if let Some((parent, _)) = path.rsplit_once('/') {
-                if made.insert(parent) {
-                    let parent = dir.join(parent);
-                    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
-                }
+                made.insert(parent);
             }
         }
-        use rayon::prelude::*;
+        let made: Vec<&str> = made.into_iter().collect();
+        let created: Vec<Result<()>> = made
+            .par_iter()
+            .map(|parent| {
+                let parent = dir.join(parent);
+                fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))
+            })
+            .collect();
+        created.into_iter().collect::<Result<()>>()?;
         let written: Vec<Result<u64>> = self
             .entries
             .par_iter()
