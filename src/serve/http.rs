@@ -495,17 +495,27 @@ pub fn negotiate_encoding(
         if coding.is_empty() {
             continue;
         }
-        let mut q = 1.0;
+        let mut q: f32 = 1.0;
         for param in parts {
             if let Some((name, value)) = param.split_once('=') {
                 if trim_ows(name).eq_ignore_ascii_case("q") {
-                    // A malformed weight makes the item meaningless: treat it as refused.
-                    q = parse_qvalue(trim_ows(value)).unwrap_or(0.0);
+                    // A malformed weight makes the item meaningless: treat it as refused. The
+                    // grammar allows one weight; if there are several, the lowest counts.
+                    q = q.min(parse_qvalue(trim_ows(value)).unwrap_or(0.0));
                 }
             }
         }
         named.push((coding, q));
     }
+    // A coding named more than once (itself or as x-gzip) counts at its lowest weight, so an
+    // explicit refusal (`q=0`) is never overridden by another element naming it.
+    let lowest = |matches: &dyn Fn(&str) -> bool| -> Option<f32> {
+        named
+            .iter()
+            .filter(|(c, _)| matches(c))
+            .map(|(_, q)| *q)
+            .reduce(f32::min)
+    };
     let weight = |encoding: Encoding| -> f32 {
         let token = encoding.token();
         let alias = if encoding == Encoding::Gzip {
@@ -513,11 +523,9 @@ pub fn negotiate_encoding(
         } else {
             token
         };
-        named
-            .iter()
-            .find(|(c, _)| c == token || c == alias)
-            .or_else(|| named.iter().find(|(c, _)| c == "*"))
-            .map_or(0.0, |(_, q)| *q)
+        lowest(&|c| c == token || c == alias)
+            .or_else(|| lowest(&|c| c == "*"))
+            .unwrap_or(0.0)
     };
     let mut best: Option<(Encoding, f32)> = None;
     for &encoding in available {
@@ -1280,5 +1288,23 @@ mod tests {
         assert_eq!(negotiate_encoding(Some("br, gzip"), &[Gzip]), Some(Gzip));
         assert_eq!(negotiate_encoding(Some("br"), &[Gzip]), None);
         assert_eq!(negotiate_encoding(Some("br, gzip"), &[]), None);
+    }
+
+    /// Found by the property tests: a later `q=0` for a coding named earlier was ignored, since
+    /// only the first element naming a coding counted.
+    #[test]
+    fn a_refusal_is_not_overridden_by_another_element() {
+        use Encoding::{Brotli, Gzip};
+        let both = [Brotli, Gzip];
+        let pick = |header: &str| negotiate_encoding(Some(header), &both);
+        assert_eq!(pick("gzip;q=1,gzip;q=0"), None);
+        assert_eq!(pick("br;q=1,br;q=0,br"), None);
+        assert_eq!(pick("br, br;q=0, gzip"), Some(Gzip));
+        assert_eq!(pick("gzip, x-gzip;q=0"), None);
+        assert_eq!(pick("x-gzip;q=0.5, gzip;q=0.2, br;q=0.3"), Some(Brotli));
+        assert_eq!(pick("*, *;q=0, gzip"), Some(Gzip));
+        // Several weights in one element (not allowed by the grammar): the lowest counts.
+        assert_eq!(pick("gzip;q=0;q=1"), None);
+        assert_eq!(pick("gzip;q=1;q=0.5, br;q=0.7"), Some(Brotli));
     }
 }
