@@ -137,10 +137,7 @@ pub fn bundle(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| Error::in_file(file, "is not a file name").hint("pass -o FILE"))?;
-    let parent = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = crate::text::parent_dir(file);
     fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
     remove_leftovers(&parent, &name);
 

@@ -290,10 +290,7 @@ impl Output {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| Error::in_file(out, "is not a directory name").hint("pass --out DIR"))?;
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = crate::text::parent_dir(out);
         fs::create_dir_all(&parent).map_err(|e| match fs::metadata(&parent) {
             // `create_dir_all` says "already exists" when a file stands in the way.
             Ok(meta) if !meta.is_dir() => Error::in_file(&parent, "is a file, not a directory")
@@ -400,10 +397,7 @@ pub fn recover(out: &Path) {
     let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
     };
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = crate::text::parent_dir(out);
     recover_in(&parent, &name, out);
 }
 

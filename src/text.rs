@@ -112,6 +112,14 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.eq_ignore_ascii_case("desktop.ini")
 }
 
+/// The directory holding `path`: `.` for a bare name, where `Path::parent` gives an empty path.
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
