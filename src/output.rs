@@ -473,12 +473,24 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
         )
         .hint("choose another directory with --out, or move its files away first"));
     }
-    // Two renames: the old tree steps aside, the new one steps in. If the second fails, the old
-    // one steps back, so `out` is never left half-written. A process killed between the two
-    // leaves no `out` but the complete old tree as `.NAME.old-<pid>`, which the next build or
-    // serve puts back first (see [`recover`]): there is no portable way to swap two non-empty
-    // directories in one step.
     let pid = std::process::id();
+    // On Linux the two trees trade places in one step: `out` is at every moment the complete
+    // old tree or the complete new one, whenever the process is killed.
+    if exchange(staging, out).is_ok() {
+        // `staging` now holds the old tree; renamed before removal like `retired` below.
+        let doomed = parent.join(format!(".{name}.del-{pid}"));
+        if fs::rename(staging, &doomed).is_ok() {
+            remove_tree(&doomed);
+        } else {
+            remove_tree(staging);
+        }
+        return Ok(());
+    }
+    // Elsewhere (or on a file system that cannot exchange), two renames: the old tree steps
+    // aside, the new one steps in. If the second fails, the old one steps back, so `out` is
+    // never left half-written. A process killed between the two leaves no `out` but the
+    // complete old tree as `.NAME.old-<pid>`, which the next build or serve puts back first
+    // (see [`recover`]).
     let retired = parent.join(format!(".{name}.old-{pid}"));
     fs::rename(out, &retired).map_err(|e| {
         Error::io(out, &e).hint("close programs that have files in it open, then build again")
@@ -496,6 +508,37 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
         remove_tree(&retired);
     }
     Ok(())
+}
+
+/// Swaps the directories `a` and `b` atomically (`renameat2` with `RENAME_EXCHANGE`, Linux 3.15
+/// and later, on the file systems that support it: ext4, XFS, Btrfs, tmpfs...).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// No portable way to swap two non-empty directories in one step elsewhere.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Removes a directory tree of profile's, its top-level entries on every core: removing the
@@ -587,6 +630,22 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn two_directories_trade_places_in_one_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        for (path, text) in [(&a, "old"), (&b, "new")] {
+            fs::create_dir(path).unwrap();
+            fs::write(path.join("index.html"), text).unwrap();
+        }
+        exchange(&b, &a).unwrap();
+        assert_eq!(fs::read_to_string(a.join("index.html")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(b.join("index.html")).unwrap(), "old");
+        // A missing side is an error, which sends the caller to the two-rename way.
+        assert!(exchange(&dir.path().join("missing"), &a).is_err());
+    }
 
     #[test]
     fn hashes_of_settled_files_are_remembered_and_of_fresh_ones_not() {
