@@ -104,6 +104,9 @@ impl ClientConnection {
         let mut prev_byte_was_cr = false;
 
         loop {
+            // profile patch: only a byte that needs a new read from the socket can be late;
+            // checking the clock for every byte cost a tenth of the server's instructions.
+            let arrives_now = self.next_header_source.buffered() == 0;
             let byte = self.next_header_source.by_ref().bytes().next();
 
             let byte = match byte {
@@ -137,7 +140,7 @@ impl ClientConnection {
             if self.head_bytes > self.limits.max_head_bytes {
                 return Err(ReadError::HeadTooLarge);
             }
-            if started.elapsed() > self.limits.head_timeout {
+            if arrives_now && started.elapsed() > self.limits.head_timeout {
                 return Err(ReadError::ReadIoError(IoError::new(
                     ErrorKind::TimedOut,
                     "request head too slow",

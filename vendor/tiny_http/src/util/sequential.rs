@@ -121,6 +121,18 @@ impl<W: Write + Send> Iterator for SequentialWriterBuilder<W> {
     }
 }
 
+// profile patch: lets the head reader tell a byte that arrived with an earlier read from one
+// that needs a new read, so it checks the clock only when bytes arrive, not for every byte.
+impl<T: Read + Send> SequentialReader<std::io::BufReader<T>> {
+    /// How many bytes are buffered from an earlier read (0 while waiting for its turn).
+    pub fn buffered(&self) -> usize {
+        match &self.inner {
+            SequentialReaderInner::MyTurn(reader) => reader.buffer().len(),
+            _ => 0,
+        }
+    }
+}
+
 impl<R: Read + Send> Read for SequentialReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
         let mut reader = match self.inner {
