@@ -23,6 +23,9 @@ pub struct Output {
     /// Lower-cased path → path, because two names differing only in case collide on Windows
     /// and macOS file systems.
     folded: HashMap<String, String>,
+    /// How many entries are precompressed copies: none in most builds, and then the server
+    /// need not look for copies of each file it sends.
+    copies: usize,
 }
 
 /// One file of the output.
@@ -234,6 +237,7 @@ impl Output {
             .hint("rename one of them (names that differ only in letter case clash on Windows and macOS)"));
         }
         self.folded.insert(folded, path.clone());
+        self.copies += usize::from(entry.encoding.is_some());
         self.entries.insert(path, entry);
         Ok(())
     }
@@ -241,6 +245,8 @@ impl Output {
     /// Puts `entry` at `path`, which must already be taken (a page rendered again).
     pub fn replace(&mut self, path: &str, entry: Entry) {
         if let Some(slot) = self.entries.get_mut(path) {
+            self.copies = self.copies + usize::from(entry.encoding.is_some())
+                - usize::from(slot.encoding.is_some());
             *slot = entry;
         }
     }
@@ -252,6 +258,9 @@ impl Output {
 
     /// The precompressed copy of the entry at `path` in `encoding`, if the build made one.
     pub fn variant(&self, path: &str, encoding: Encoding) -> Option<&Entry> {
+        if self.copies == 0 {
+            return None;
+        }
         let entry = self.entries.get(&format!("{path}{}", encoding.suffix()))?;
         (entry.encoding == Some(encoding)).then_some(entry)
     }
@@ -260,6 +269,7 @@ impl Output {
     pub fn remove(&mut self, path: &str) -> Option<Entry> {
         let entry = self.entries.remove(path)?;
         self.folded.remove(&path.to_lowercase());
+        self.copies -= usize::from(entry.encoding.is_some());
         Some(entry)
     }
 

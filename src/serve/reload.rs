@@ -58,11 +58,20 @@ pub fn inject(html: &[u8], build: u64) -> Vec<u8> {
 pub struct Preview {
     /// The build number the script reports.
     pub build: u64,
-    pages: std::sync::RwLock<std::collections::HashMap<PreviewKey, Arc<PreviewPage>>>,
+    pages: std::sync::RwLock<std::collections::HashMap<String, PreviewCodings>>,
 }
 
-/// A page's output path, and the coding of the copy (`None`: as it is).
-type PreviewKey = (String, Option<Encoding>);
+/// A page as it is, in Brotli and in gzip, each made when first asked for.
+type PreviewCodings = [Option<Arc<PreviewPage>>; 3];
+
+/// The slot of `coding` in [`PreviewCodings`].
+fn slot(coding: Option<Encoding>) -> usize {
+    match coding {
+        None => 0,
+        Some(Encoding::Brotli) => 1,
+        Some(Encoding::Gzip) => 2,
+    }
+}
 
 /// One page with the script in it.
 #[derive(Debug)]
@@ -93,9 +102,12 @@ impl Preview {
         hash: &[u8; 32],
         coding: Option<Encoding>,
     ) -> Arc<PreviewPage> {
-        let id = (key.to_string(), coding);
+        // Looked up by `&str`, so a request for a page already made allocates nothing.
         let cached = self.pages.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(page) = cached.get(&id) {
+        if let Some(page) = cached
+            .get(key)
+            .and_then(|codings| codings[slot(coding)].as_ref())
+        {
             return Arc::clone(page);
         }
         drop(cached);
@@ -113,7 +125,8 @@ impl Preview {
             etag: super::http::etag_from_hash(&crate::output::sha256(&tag)),
         });
         let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(pages.entry(id).or_insert(page))
+        let codings = pages.entry(key.to_string()).or_default();
+        Arc::clone(codings[slot(coding)].get_or_insert(page))
     }
 }
 
