@@ -309,7 +309,24 @@ pub fn if_range_allows(if_range: Option<&str>, v: &Validators) -> bool {
 pub fn http_date(t: SystemTime) -> String {
     // 253402300799 = 9999-12-31T23:59:59Z, the last second of a four-digit year.
     let latest = UNIX_EPOCH + Duration::from_secs(253_402_300_799);
-    httpdate::fmt_http_date(t.clamp(UNIX_EPOCH, latest))
+    let t = t.clamp(UNIX_EPOCH, latest);
+    let second = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    // Every response formats `Date` (now) and `Last-Modified` (mostly the build's time): the
+    // last two seconds formatted on this thread are kept, so most requests format neither.
+    thread_local! {
+        static RECENT: std::cell::RefCell<[Option<(u64, String)>; 2]> =
+            const { std::cell::RefCell::new([None, None]) };
+    }
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some((_, text)) = recent.iter().flatten().find(|(s, _)| *s == second) {
+            return text.clone();
+        }
+        let text = httpdate::fmt_http_date(t);
+        recent.swap(0, 1);
+        recent[0] = Some((second, text.clone()));
+        text
+    })
 }
 
 /// A strong entity tag for `ETag` from content-hash bytes: the first 16 bytes (128 bits, plenty
@@ -1102,6 +1119,16 @@ mod tests {
             http_date(at(RFC_SECS) + Duration::from_millis(999)),
             RFC_DATE
         );
+    }
+
+    #[test]
+    fn http_date_is_right_whichever_seconds_were_formatted_before() {
+        let times = [RFC_SECS, 0, RFC_SECS, RFC_SECS + 1, 0, RFC_SECS + 1, RFC_SECS];
+        for secs in times {
+            let expected = httpdate::fmt_http_date(at(secs));
+            assert_eq!(http_date(at(secs)), expected);
+            assert_eq!(http_date(at(secs) + Duration::from_millis(500)), expected);
+        }
     }
 
     #[test]
