@@ -1123,7 +1123,15 @@ mod tests {
 
     #[test]
     fn http_date_is_right_whichever_seconds_were_formatted_before() {
-        let times = [RFC_SECS, 0, RFC_SECS, RFC_SECS + 1, 0, RFC_SECS + 1, RFC_SECS];
+        let times = [
+            RFC_SECS,
+            0,
+            RFC_SECS,
+            RFC_SECS + 1,
+            0,
+            RFC_SECS + 1,
+            RFC_SECS,
+        ];
         for secs in times {
             let expected = httpdate::fmt_http_date(at(secs));
             assert_eq!(http_date(at(secs)), expected);
