@@ -164,7 +164,7 @@ fn compress_all(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {
     use rayon::prelude::*;
     let made: Vec<Result<Vec<(String, Entry)>>> = entries
         .par_iter()
-        .map(|entry| compress_chunk(std::slice::from_ref(entry)))
+        .map(|(path, entry)| compress_entry(path, entry))
         .collect();
     let mut all = Vec::new();
     for result in made {
@@ -173,24 +173,23 @@ fn compress_all(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {
     Ok(all)
 }
 
-fn compress_chunk(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {
+/// The `.br` and `.gz` copies of the entry at `path` that are smaller than it.
+fn compress_entry(path: &str, entry: &Entry) -> Result<Vec<(String, Entry)>> {
+    let Some(bytes) = read_small(entry)? else {
+        return Ok(Vec::new());
+    };
     let mut made = Vec::new();
-    for (path, entry) in entries {
-        let Some(bytes) = read_small(entry)? else {
-            continue;
-        };
-        for encoding in Encoding::ALL {
-            let compressed = compress(&bytes, encoding, Effort::Best);
-            if compressed.len() < bytes.len() {
-                let mut copy = Entry::bytes(
-                    compressed,
-                    encoding.mime(),
-                    format!("{} ({})", entry.source, encoding.token()),
-                );
-                copy.immutable = entry.immutable;
-                copy.encoding = Some(encoding);
-                made.push((format!("{path}{}", encoding.suffix()), copy));
-            }
+    for encoding in Encoding::ALL {
+        let compressed = compress(&bytes, encoding, Effort::Best);
+        if compressed.len() < bytes.len() {
+            let mut copy = Entry::bytes(
+                compressed,
+                encoding.mime(),
+                format!("{} ({})", entry.source, encoding.token()),
+            );
+            copy.immutable = entry.immutable;
+            copy.encoding = Some(encoding);
+            made.push((format!("{path}{}", encoding.suffix()), copy));
         }
     }
     Ok(made)

@@ -487,13 +487,8 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
     // On Linux the two trees trade places in one step: `out` is at every moment the complete
     // old tree or the complete new one, whenever the process is killed.
     if exchange(staging, out).is_ok() {
-        // `staging` now holds the old tree; renamed before removal like `retired` below.
-        let doomed = parent.join(format!(".{name}.del-{pid}"));
-        if fs::rename(staging, &doomed).is_ok() {
-            remove_tree(&doomed);
-        } else {
-            remove_tree(staging);
-        }
+        // `staging` now holds the old tree.
+        remove_retired(staging, parent, name, pid);
         return Ok(());
     }
     // Elsewhere (or on a file system that cannot exchange), two renames: the old tree steps
@@ -509,15 +504,20 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
         let _ = fs::rename(&retired, out);
         return Err(Error::io(out, &e));
     }
-    // Renamed once more before being removed, so that a `.NAME.old-*` is always a complete
-    // tree, never one half removed by a process killed in the middle of removing it.
+    remove_retired(&retired, parent, name, pid);
+    Ok(())
+}
+
+/// Removes the previous build once it has left `out`. It is renamed to `.NAME.del-<pid>` first,
+/// so that a `.NAME.old-*` or `.NAME.tmp-*` beside `out` is always a complete tree, never one
+/// half removed by a process killed in the middle of removing it.
+fn remove_retired(tree: &Path, parent: &Path, name: &str, pid: u32) {
     let doomed = parent.join(format!(".{name}.del-{pid}"));
-    if fs::rename(&retired, &doomed).is_ok() {
+    if fs::rename(tree, &doomed).is_ok() {
         remove_tree(&doomed);
     } else {
-        remove_tree(&retired);
+        remove_tree(tree);
     }
-    Ok(())
 }
 
 /// Swaps the directories `a` and `b` atomically (`renameat2` with `RENAME_EXCHANGE`, Linux 3.15

@@ -9,7 +9,7 @@ use crate::output::Output;
 use super::http::{self, Conditionals, Precondition, RangeOutcome, Validators};
 use super::reload::{self, Preview};
 use super::resolve::{self, Resolution};
-use crate::output::{Body, Encoding};
+use crate::output::{Body, Encoding, Entry};
 use std::sync::Arc;
 
 /// The `Server` header.
@@ -275,14 +275,13 @@ fn respond_to_get(
     let Some(original) = output.get(&key) else {
         return not_found(request.target, output, live_reload);
     };
-    // The page as served while previewing: with the live-reload script, a representation of its
-    // own with an ETag of its own.
     // A precompressed copy is another representation of the same resource, with its own ETag
     // and byte ranges (RFC 9110 §8.4, §14.1.2).
-    let codings: Vec<Encoding> = Encoding::ALL
+    let copies: Vec<(Encoding, &Entry)> = Encoding::ALL
         .into_iter()
-        .filter(|&encoding| output.variant(&key, encoding).is_some())
+        .filter_map(|encoding| Some((encoding, output.variant(&key, encoding)?)))
         .collect();
+    let codings: Vec<Encoding> = copies.iter().map(|&(encoding, _)| encoding).collect();
     let coding = http::negotiate_encoding(request.header("Accept-Encoding"), &codings);
     // The page as served while previewing: with the live-reload script, a representation of its
     // own with an ETag of its own (compressed as the copies are, when the build made copies).
@@ -294,7 +293,7 @@ fn respond_to_get(
     };
     let copy = coding
         .filter(|_| with_script.is_none())
-        .and_then(|c| Some((c, output.variant(&key, c)?)));
+        .and_then(|c| copies.iter().find(|&&(encoding, _)| encoding == c).copied());
     let (key, entry) = match copy {
         Some((coding, copy)) => (format!("{key}{}", coding.suffix()), copy),
         None => (key, original),
