@@ -6,7 +6,6 @@ mod common;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use common::*;
@@ -32,22 +31,12 @@ fn site() -> Site {
 /// Runs `profile ARGS` in `cwd` with `SOURCE_DATE_EPOCH` set to `epoch`, or unset: never the one
 /// the test runner happens to have.
 fn run_with_epoch(cwd: &Path, args: &[&str], epoch: Option<&str>) -> Run {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env("NO_COLOR", "1");
+    let mut command = common::command(cwd, args);
+    command.env_remove("SOURCE_DATE_EPOCH");
     if let Some(epoch) = epoch {
         command.env("SOURCE_DATE_EPOCH", epoch);
     }
-    let output = command.output().expect("run the profile binary");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::of(command.output().expect("run the profile binary"))
 }
 
 /// Runs `profile bundle ARGS` in the site's directory.

@@ -399,19 +399,12 @@ struct ServeChild {
 impl ServeChild {
     /// Starts `profile serve --port 0 ARGS` in `dir`.
     fn spawn(dir: &Path, args: &[&str]) -> ServeChild {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0"])
-            .args(args)
-            .current_dir(dir)
-            .env_remove("RUST_BACKTRACE")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start profile serve");
-        let stdout = common::lines_of(child.stdout.take().unwrap());
-        let stderr = common::lines_of(child.stderr.take().unwrap());
+        let args: Vec<&str> = ["serve", "--port", "0"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        let (child, stdout, stderr) = common::spawn(dir, &args);
         ServeChild {
             guard: Guard(child),
             stdout,

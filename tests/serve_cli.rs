@@ -6,13 +6,13 @@ mod common;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::http::{self, Conn, Response};
-use common::{fingerprinted, Site, BIN};
+use common::{fingerprinted, Site};
 
 /// How long a start-up (a build, then binding) may take before a test gives up.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -31,18 +31,7 @@ struct Serve {
 impl Serve {
     /// Starts `profile ARGS` in `dir`, reading its stdout and stderr line by line.
     fn spawn(dir: &Path, args: &[&str]) -> Serve {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .current_dir(dir)
-            .env_remove("RUST_BACKTRACE")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the profile binary");
-        let stdout = common::lines_of(child.stdout.take().unwrap());
-        let stderr = common::lines_of(child.stderr.take().unwrap());
+        let (child, stdout, stderr) = common::spawn(dir, args);
         Serve {
             child,
             stdout,

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use common::http::{self, Conn};
-use common::{fingerprinted, Site, BIN};
+use common::{fingerprinted, Site};
 
 /// How long a start-up (a build, then binding) may take.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -72,11 +72,7 @@ impl Server {
             har.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .current_dir(site.root())
-            .env_remove("RUST_BACKTRACE")
-            .env("NO_COLOR", "1")
+        let mut child = common::command(site.root(), &args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(File::create(&stderr).unwrap())

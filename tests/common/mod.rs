@@ -142,6 +142,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// The outcome of a finished run.
+    pub fn of(output: std::process::Output) -> Run {
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
     /// Asserts exit status 0.
     pub fn assert_ok(&self) -> &Run {
         assert_eq!(
@@ -175,21 +184,42 @@ impl Run {
     }
 }
 
-/// Runs `profile ARGS` in `cwd`.
-pub fn profile(cwd: &Path, args: &[&str]) -> Run {
-    let output = Command::new(BIN)
+/// `profile ARGS` in `cwd`, set up as every test runs it.
+pub fn command(cwd: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
         .args(args)
         .current_dir(cwd)
         // A panic would then print its "run with RUST_BACKTRACE=1" note, which the checks catch.
         .env_remove("RUST_BACKTRACE")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run the profile binary");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Runs `profile ARGS` in `cwd`.
+pub fn profile(cwd: &Path, args: &[&str]) -> Run {
+    Run::of(command(cwd, args).output().expect("run the profile binary"))
+}
+
+/// Starts `profile ARGS` in `cwd` with no input, its stdout and stderr read line by line.
+pub fn spawn(
+    cwd: &Path,
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::sync::mpsc::Receiver<String>,
+    std::sync::mpsc::Receiver<String>,
+) {
+    use std::process::Stdio;
+    let mut child = command(cwd, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the profile binary");
+    let stdout = lines_of(child.stdout.take().expect("stdout is piped"));
+    let stderr = lines_of(child.stderr.take().expect("stderr is piped"));
+    (child, stdout, stderr)
 }
 
 /// Every file under a directory (hidden ones included): `/`-separated relative path → bytes.
