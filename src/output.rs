@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
+mod compare;
+
 /// The file profile leaves in every output directory, so that it knows the directory is its own
 /// to replace. Hidden, so static hosts do not list it.
 pub const MARKER: &str = ".profile-dist";
@@ -294,7 +296,12 @@ impl Output {
     }
 
     /// Writes every entry under `out` so that `out` afterwards holds exactly this output, and on
-    /// any failure still holds what it held before. Returns the number of bytes written.
+    /// any failure still holds what it held before. Returns the output's size in bytes.
+    ///
+    /// When `out` is a previous build that already holds exactly these bytes, nothing is
+    /// written (a static host keeps serving the same files with the same dates). When it
+    /// differs in one file only, that file alone is replaced, by a rename. Otherwise a new tree
+    /// is written beside `out` and swapped in.
     pub fn write_atomically(&self, out: &Path) -> Result<u64> {
         let name = out
             .file_name()
@@ -309,6 +316,19 @@ impl Output {
         })?;
         recover_in(&parent, &name, out);
 
+        if is_ours(out) {
+            match compare::difference(self, out) {
+                compare::Difference::Nothing => return Ok(self.size()),
+                compare::Difference::OneFile(path) => {
+                    // On failure, the whole tree is written instead, which reports what failed.
+                    if self.replace_file(out, &parent, &name, path).is_ok() {
+                        return Ok(self.size());
+                    }
+                }
+                compare::Difference::More => {}
+            }
+        }
+
         let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         let previous = is_ours(out).then_some(out);
         let written = self.write_tree(&staging, previous).inspect_err(|_| {
@@ -318,6 +338,44 @@ impl Output {
             let _ = fs::remove_dir_all(&staging);
         })?;
         Ok(written)
+    }
+
+    /// The total size of the entries in bytes.
+    fn size(&self) -> u64 {
+        self.entries
+            .values()
+            .map(|entry| match &entry.body {
+                Body::Bytes(bytes) => bytes.len() as u64,
+                Body::File { stamp, .. } => stamp.len,
+            })
+            .sum()
+    }
+
+    /// Replaces the one file of `out` at `path` whose bytes differ from this output's, written
+    /// beside `out` first as `.NAME.new-<pid>` (so that a process killed before the rename
+    /// leaves nothing inside `out`; the next build removes it) and then renamed over it: `out`
+    /// goes from the complete old tree to the complete new one in one step.
+    fn replace_file(
+        &self,
+        out: &Path,
+        parent: &Path,
+        name: &str,
+        path: &str,
+    ) -> std::io::Result<()> {
+        let Some(entry) = self.entries.get(path) else {
+            return Err(std::io::ErrorKind::NotFound.into());
+        };
+        let [_, _, _, new] = sibling_prefixes(name);
+        let temp = parent.join(format!("{new}{}", std::process::id()));
+        let written = match &entry.body {
+            Body::Bytes(bytes) => fs::write(&temp, &bytes[..]),
+            Body::File { path: source, .. } => fs::copy(source, &temp).map(drop),
+        };
+        let replaced = written.and_then(|()| fs::rename(&temp, out.join(path)));
+        if replaced.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        replaced
     }
 
     /// Writes every entry under `dir`. A large fingerprinted file that `previous` (the build
@@ -386,21 +444,23 @@ fn is_ours(dir: &Path) -> bool {
     dir.join(MARKER).is_file()
 }
 
-/// The prefixes of the directories a build makes beside `out` (named `name`): the new tree
-/// being written (`tmp`), the previous tree stepping aside (`old`), and the previous tree being
-/// removed (`del`). Each is followed by the process id.
-fn sibling_prefixes(name: &str) -> [String; 3] {
+/// The prefixes of what a build makes beside `out` (named `name`): the new tree being written
+/// (`tmp`), the previous tree stepping aside (`old`), the previous tree being removed (`del`),
+/// and the one file replacing its namesake in `out` (`new`). Each is followed by the process id.
+fn sibling_prefixes(name: &str) -> [String; 4] {
     [
         format!(".{name}.tmp-"),
         format!(".{name}.old-"),
         format!(".{name}.del-"),
+        format!(".{name}.new-"),
     ]
 }
 
 /// Repairs what a build killed half-way left beside the output directory
 /// `out`: when `out` is missing and a previous complete tree stands aside as `.NAME.old-<pid>`
 /// (the build died between its two renames), that tree is renamed back to `out`; then every
-/// staging, retired or half-removed directory of profile's is removed. Best effort: a failure
+/// staging, retired or half-removed directory of profile's, and any file left on its way to
+/// replacing one in `out`, is removed. Best effort: a failure
 /// here only leaves a directory for the next build to try again. `build`, `serve` and every
 /// write of the output call it first.
 pub fn recover(out: &Path) {
@@ -415,11 +475,18 @@ fn recover_in(parent: &Path, name: &str, out: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
-    let [tmp, old, del] = sibling_prefixes(name);
+    let [tmp, old, del, new] = sibling_prefixes(name);
     let mut retired = Vec::new();
     let mut doomed = Vec::new();
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
+        if file_name.strip_prefix(&new).is_some_and(is_pid)
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            // A file replacing its namesake in `out`, killed before its rename.
+            let _ = fs::remove_file(entry.path());
+            continue;
+        }
         let Some(pid) = [&tmp, &old, &del]
             .iter()
             .find_map(|p| file_name.strip_prefix(p.as_str()))

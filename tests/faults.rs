@@ -347,6 +347,86 @@ fn killing_a_build_leaves_the_old_or_the_new_tree() {
     );
 }
 
+/// Makes version `v` of the generated site's first page: its text, and only that page's output,
+/// differs between versions (its title, and so every other page, stays).
+fn set_page_version(root: &Path, v: usize) {
+    fs::write(
+        root.join("content/page-0000.md"),
+        format!("+++\ntitle = \"Page 0\"\nweight = 0\n+++\n\nPage 0, version {v}.\n"),
+    )
+    .unwrap();
+}
+
+/// Builds that change one page replace that file alone, with one rename in place of the swap of
+/// the whole tree. SIGKILL at random moments of such builds, mostly late in them (the comparison
+/// with the previous build and the rename come last): every time `dist/` is the complete old or
+/// the complete new build, and after the next build nothing is left beside it.
+#[test]
+fn killing_a_build_that_replaces_one_file_leaves_the_old_or_the_new_tree() {
+    let scratch = scratch();
+    let root = scratch.path().join("site");
+    generate_site(&root);
+    let dist = root.join("dist");
+
+    let mut hashes = [[0u8; 32]; 2];
+    let mut took = Vec::new();
+    for v in [0, 1, 0] {
+        set_page_version(&root, v);
+        let phases = timed_build(&root);
+        took.push(phases.render + phases.write);
+        hashes[v] = tree_hash(&dist).expect("dist after a build");
+    }
+    assert_ne!(hashes[0], hashes[1]);
+    let mut current = 0;
+
+    let mut rng = XorShift(0x0e_f11e_5eed);
+    let mut outcomes = std::collections::BTreeMap::new();
+    for trial in 0..TRIALS {
+        let whole = took[took.len().saturating_sub(3)..]
+            .iter()
+            .max()
+            .copied()
+            .unwrap();
+        let next = 1 - current;
+        set_page_version(&root, next);
+        let mut build = spawn_build(&root);
+        let delay = whole.mul_f64(0.5) + rng.duration(whole.mul_f64(0.8));
+        thread::sleep(delay);
+        let _ = build.0.kill();
+        let status = build.0.wait().unwrap();
+        let outcome =
+            match tree_hash(&dist) {
+                Some(h) if h == hashes[current] => Outcome::Old,
+                Some(h) if h == hashes[next] => Outcome::New,
+                other => panic!(
+                "trial {trial} (killed after {delay:?}, {status}): dist/ is {}; beside it: {:?}",
+                if other.is_some() { "neither build" } else { "missing" },
+                leftovers(&dist)
+            ),
+            };
+        *outcomes.entry(outcome).or_insert(0) += 1;
+
+        let phases = timed_build(&root);
+        took.push(phases.render + phases.write);
+        assert_eq!(
+            tree_hash(&dist),
+            Some(hashes[next]),
+            "trial {trial}: the next build"
+        );
+        assert_eq!(
+            leftovers(&dist),
+            Vec::<String>::new(),
+            "trial {trial} ({outcome:?}): left after the next build"
+        );
+        current = next;
+    }
+    println!("{TRIALS} one-page builds of {PAGES} pages killed: {outcomes:?}");
+    assert!(
+        outcomes.contains_key(&Outcome::Old) && outcomes.contains_key(&Outcome::New),
+        "the kills should land both before and after the rename: {outcomes:?}"
+    );
+}
+
 /// What a build killed between its two renames leaves, where the swap is two renames (not on
 /// Linux, where it is one exchange; built here by hand, since a random kill lands in that
 /// window of a few microseconds too rarely to count on): no `dist/`, the complete

@@ -220,6 +220,144 @@ fn cleans_up_staging_left_by_a_killed_build() {
 }
 
 #[test]
+fn removes_a_replacing_file_left_by_a_killed_build() {
+    let site = Site::example();
+    let out = site.outside("out");
+    site.build_into(&out);
+    // A build killed after writing the one file it replaces, before renaming it into `out`.
+    let replacing = site.outside(".out.new-999999");
+    fs::write(&replacing, "half").unwrap();
+    let lookalike = site.outside(".out.new-notes");
+    fs::write(&lookalike, "mine").unwrap();
+    site.build_into(&out);
+    assert!(!replacing.exists(), "the killed build's file survived");
+    assert!(
+        lookalike.exists(),
+        "a file profile did not name was removed"
+    );
+}
+
+/// Inode and modification time of `dir` and of everything under it, by relative path.
+#[cfg(unix)]
+fn identities(dir: &Path) -> std::collections::BTreeMap<String, (u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| {
+            let e = e.unwrap();
+            let meta = e.metadata().unwrap();
+            let relative = e.path().strip_prefix(dir).unwrap();
+            (
+                relative.to_string_lossy().replace('\\', "/"),
+                (meta.ino(), meta.modified().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The paths whose inode or modification time differ between two [`identities`].
+#[cfg(unix)]
+fn touched(
+    before: &std::collections::BTreeMap<String, (u64, std::time::SystemTime)>,
+    after: &std::collections::BTreeMap<String, (u64, std::time::SystemTime)>,
+) -> Vec<String> {
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "the file lists differ"
+    );
+    before
+        .iter()
+        .filter(|(path, id)| after[*path] != **id)
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
+#[test]
+#[cfg(unix)]
+fn a_build_that_changes_nothing_writes_nothing() {
+    let site = Site::example();
+    let out = site.outside("out");
+    site.write("content/about.md", "# About\n\nHello.\n");
+    site.build_into(&out);
+    let before = identities(&out);
+    // Touched sources with the same bytes make the same output.
+    site.write("content/about.md", "# About\n\nHello.\n");
+    site.build_into(&out);
+    assert_eq!(touched(&before, &identities(&out)), Vec::<String>::new());
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+}
+
+#[test]
+#[cfg(unix)]
+fn a_build_that_changes_one_page_replaces_that_file_alone() {
+    let site = Site::example();
+    let out = site.outside("out");
+    site.write("content/about.md", "# About\n\nHello.\n");
+    site.write("content/more.md", "# More\n\nMore.\n");
+    site.build_into(&out);
+    let before = identities(&out);
+    site.write("content/about.md", "# About\n\nHello again.\n");
+    site.build_into(&out);
+    // The directory keeps its inode, but a new file in it changes its modification time.
+    assert_eq!(
+        touched(&before, &identities(&out)),
+        ["about", "about/index.html"]
+    );
+    let page = fs::read_to_string(out.join("about/index.html")).unwrap();
+    assert!(page.contains("Hello again."), "{page}");
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+
+    // And a rebuild from scratch agrees with it, byte for byte.
+    let fresh = site.outside("fresh");
+    site.build_into(&fresh);
+    assert_same_tree(&snapshot(&fresh), &snapshot(&out));
+}
+
+#[test]
+fn files_changed_by_hand_in_the_output_are_put_right() {
+    let site = Site::example();
+    let out = site.outside("out");
+    site.write("content/about.md", "# About\n\nHello.\n");
+    site.build_into(&out);
+    let built = snapshot(&out);
+    type Change = fn(&Path);
+    let changes: [(&str, Change); 5] = [
+        ("one page edited, same length", |out| {
+            let page = out.join("about/index.html");
+            let text = fs::read_to_string(&page)
+                .unwrap()
+                .replace("Hello.", "Hullo.");
+            fs::write(page, text).unwrap();
+        }),
+        ("two pages edited", |out| {
+            fs::write(out.join("about/index.html"), "x").unwrap();
+            fs::write(out.join("index.html"), "x").unwrap();
+        }),
+        ("a file added", |out| {
+            fs::write(out.join("notes.txt"), "x").unwrap()
+        }),
+        ("a page removed", |out| {
+            fs::remove_dir_all(out.join("about")).unwrap()
+        }),
+        ("an empty directory added", |out| {
+            fs::create_dir(out.join("drafts")).unwrap()
+        }),
+    ];
+    for (what, change) in changes {
+        change(&out);
+        site.build_into(&out);
+        let after = snapshot(&out);
+        assert_same_tree(&built, &after);
+        assert!(
+            !out.join("drafts").exists(),
+            "{what}: an empty directory stayed"
+        );
+        assert_eq!(leftovers(&out), Vec::<String>::new(), "{what}");
+    }
+}
+
+#[test]
 fn keeps_a_lookalike_directory_it_did_not_create() {
     let site = Site::example();
     let out = site.outside("out");

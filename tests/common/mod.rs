@@ -259,13 +259,14 @@ pub fn assert_same_tree(expected: &Tree, actual: &Tree) {
 }
 
 /// Staging (`.NAME.tmp-*`), retired (`.NAME.old-*`) and half-removed (`.NAME.del-*`)
-/// directories left next to output `out`.
+/// directories, and replacing files (`.NAME.new-*`), left next to output `out`.
 pub fn leftovers(out: &Path) -> Vec<String> {
     let name = out.file_name().unwrap().to_str().unwrap();
     let prefixes = [
         format!(".{name}.tmp-"),
         format!(".{name}.old-"),
         format!(".{name}.del-"),
+        format!(".{name}.new-"),
     ];
     fs::read_dir(out.parent().unwrap())
         .unwrap()
