@@ -158,7 +158,20 @@ fn browser_reconnects_after_a_restart_and_reloads() {
     let index = site.path("content/index.md");
     let text = std::fs::read_to_string(&index).expect("content/index.md");
     std::fs::write(&index, format!("{text}\nCHANGED-WHILE-DOWN\n")).expect("write");
-    let second = profile::serve::start(&config(addr.port())).expect("second server, same port");
+    // The port is free once the first server has stopped, but until the second binds it the
+    // kernel may hand it out as the local port of a connection (the page retrying its event
+    // stream, say): a few tries, bounded.
+    let mut tries = 0;
+    let second = loop {
+        match profile::serve::start(&config(addr.port())) {
+            Ok(second) => break second,
+            Err(e) if tries < 20 && e.message.contains("already in use") => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => panic!("second server, same port: {e}"),
+        }
+    };
     let shows_change = tab.poll(
         "the open page did not reload after the restart",
         "document.body && document.body.innerText.includes('CHANGED-WHILE-DOWN') ? 1 : null",
