@@ -5,6 +5,10 @@
 #
 #   --disk    also run every size with the sites and outputs on disk ($TMPDIR or /tmp),
 #             after the tmpfs pass (/dev/shm/profile-bench.XXXXXX)
+#
+# Besides the fresh builds, each size is built again over its previous output, sources
+# unchanged and then with one page edited before each run, and bench/disk-floor.py gives the
+# file system's own cost of creating the N directories and files of a fresh tree.
 #   --keep    keep the generated sites and outputs
 #   --sizes   the page counts to run (default: 1 100 1000 10000)
 #
@@ -88,7 +92,7 @@ timed_run() {
 # html_count DIR — how many .html files a build wrote.
 html_count() { find "$1" -name '*.html' -type f | wc -l; }
 
-rows=()
+rows=() again_rows=()
 
 # bench_size WHERE BASE N — generate, check and time both tools on one size; adds a row.
 bench_size() {
@@ -127,7 +131,7 @@ bench_size() {
     rm -rf "$pout"
 
     log "$where N=$n: hugo check run"
-    local hugo_ms
+    local hugo_ms hugo_timed_out=false
     if timed_run "$hrss" timeout "$hugo_timeout" "${hcmd[@]}"; then
         got=$(html_count "$hout")
         want=$((n + 1 + (n > 20 ? 1 : 0))) # as profile's, without 404.html
@@ -139,6 +143,7 @@ bench_size() {
         ((status == 124)) || exit "$status" # a real Hugo failure, not the timeout
         log "hugo took over ${hugo_timeout}s at N=$n; not timing it"
         hugo_ms=">$((hugo_timeout * 1000))"
+        hugo_timed_out=true
     fi
     rm -rf "$hout"
 
@@ -169,6 +174,35 @@ bench_size() {
         profile_ms=$(median_ms profile "${files[@]}")
         [[ -n ${hugo_ms-} ]] || hugo_ms=$(median_ms hugo "${files[@]}")
     fi
+
+    # Building again over the previous output (what a user does after an edit), both tools in
+    # one hyperfine run: sources unchanged ("again"), then one page's text edited before each
+    # run ("edit"). Hugo is left out if it timed out above.
+    local again_runs=5 again=() edit_p edit_h
+    if ((n > 1000)); then again_runs=2; fi
+    edit_p="sh -c 'echo Edited. >> $psite/content/page-00001.md'"
+    edit_h="sh -c 'echo Edited. >> $hsite/content/page-00001.md'"
+    # hyperfine pairs the k-th --prepare with the k-th command, so every command has one.
+    again=(-n profile-again -p true "${pcmd[*]}" -n profile-edit -p "$edit_p" "${pcmd[*]}")
+    if [[ $hugo_timed_out == false ]]; then
+        again+=(-n hugo-again -p true "${hcmd[*]}" -n hugo-edit -p "$edit_h" "${hcmd[*]}")
+    fi
+    log "$where N=$n: building again over the previous output"
+    "${pcmd[@]}" # the output to build over; Hugo's is made by its first warm-up run
+    hyperfine -N --style none --warmup 1 --runs "$again_runs" --cleanup "rm -rf $pout $hout" \
+        --export-json "$results/$where-n$n-again.json" "${again[@]}"
+    local p_again p_edit h_again=- h_edit=-
+    p_again=$(median_ms profile-again "$results/$where-n$n-again.json")
+    p_edit=$(median_ms profile-edit "$results/$where-n$n-again.json")
+    if [[ $hugo_timed_out == false ]]; then
+        h_again=$(median_ms hugo-again "$results/$where-n$n-again.json")
+        h_edit=$(median_ms hugo-edit "$results/$where-n$n-again.json")
+    fi
+    # The file system's own cost of a fresh tree of this many pages, for the fresh figures.
+    local floor_ms
+    floor_ms=$(python3 "$bench/disk-floor.py" "$n" "$base")
+    again_rows+=("$(printf '%-6s %6d %12s %12s %12s %12s %12s' \
+        "$where" "$n" "$p_again" "$h_again" "$p_edit" "$h_edit" "$floor_ms")")
 
     local rss_mb
     rss_mb=$(awk '$2 > m {m = $2} END {printf "%.1f", m / 1024}' "$prss")
@@ -214,6 +248,13 @@ echo
 printf '%-6s %6s %12s %12s %9s %12s %10s\n' \
     where N "profile ms" "hugo ms" ratio "profile p/s" "RSS MB"
 printf '%s\n' "${rows[@]}"
+echo
+echo "Building again over the previous output: sources unchanged (again), one page edited (edit);"
+echo "floor = mkdir + 6 KB file per page in a fresh directory, nothing else (bench/disk-floor.py)"
+printf '%-6s %6s %12s %12s %12s %12s %12s\n' \
+    where N "profile again" "hugo again" "profile edit" "hugo edit" "floor ms"
+printf '%s\n' "${again_rows[@]}"
+echo
 echo "example site (repo root → tmpfs, incl. process start): median $example_ms ms"
 echo "(medians; ratio = profile/hugo; p/s = generated pages per second; RSS = profile peak)"
 echo "hyperfine JSON: $results"
