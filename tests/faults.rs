@@ -225,6 +225,24 @@ enum Outcome {
     Aside,
 }
 
+/// Runs the build after a killed one and checks it finishes what that one left: `dist/` is the
+/// tree hashed `expected`, and nothing is left beside it.
+fn next_build_finishes(root: &Path, expected: [u8; 32], trial: usize, outcome: Outcome) -> Phases {
+    let phases = timed_build(root);
+    let dist = root.join("dist");
+    assert_eq!(
+        tree_hash(&dist),
+        Some(expected),
+        "trial {trial}: the next build"
+    );
+    assert_eq!(
+        leftovers(&dist),
+        Vec::<String>::new(),
+        "trial {trial} ({outcome:?}): left after the next build"
+    );
+    phases
+}
+
 /// SIGKILL at random moments of `profile build` over a site of 1,000 pages: every time, `dist/`
 /// is the complete old or the complete new build (or, where the swap is two renames rather than
 /// Linux's one exchange, killed between them, the complete old build stands aside and the next
@@ -322,18 +340,7 @@ fn killing_a_build_leaves_the_old_or_the_new_tree() {
         };
         *outcomes.entry(outcome).or_insert(0) += 1;
 
-        // The next build finishes what the killed one left, and leaves nothing beside dist/.
-        phases.push(timed_build(&root));
-        assert_eq!(
-            tree_hash(&dist),
-            Some(hashes[next]),
-            "trial {trial}: the next build"
-        );
-        assert_eq!(
-            leftovers(&dist),
-            Vec::<String>::new(),
-            "trial {trial} ({outcome:?}): left after the next build"
-        );
+        phases.push(next_build_finishes(&root, hashes[next], trial, outcome));
         current = next;
     }
     println!(
@@ -406,18 +413,8 @@ fn killing_a_build_that_replaces_one_file_leaves_the_old_or_the_new_tree() {
             };
         *outcomes.entry(outcome).or_insert(0) += 1;
 
-        let phases = timed_build(&root);
+        let phases = next_build_finishes(&root, hashes[next], trial, outcome);
         took.push(phases.render + phases.write);
-        assert_eq!(
-            tree_hash(&dist),
-            Some(hashes[next]),
-            "trial {trial}: the next build"
-        );
-        assert_eq!(
-            leftovers(&dist),
-            Vec::<String>::new(),
-            "trial {trial} ({outcome:?}): left after the next build"
-        );
         current = next;
     }
     println!("{TRIALS} one-page builds of {PAGES} pages killed: {outcomes:?}");
