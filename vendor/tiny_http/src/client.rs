@@ -2,7 +2,7 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufRead, BufReader, BufWriter, ErrorKind};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -100,20 +100,25 @@ impl ClientConnection {
     /// Reads until `CRLF` is reached. The next read will start
     ///  at the first byte of the new line.
     fn read_next_line(&mut self) -> Result<AsciiString, ReadError> {
-        let mut buf = Vec::new();
-        let mut prev_byte_was_cr = false;
-
+        // profile patch: scans what is buffered for the line's end, rather than a call per byte
+        // through `bytes()` (a fifth of the server's instructions under wrk).
+        let mut line = Vec::new();
         loop {
-            // profile patch: only a byte that needs a new read from the socket can be late;
-            // checking the clock for every byte cost a tenth of the server's instructions.
+            // Only bytes that need a new read from the socket can be late: the clock is read
+            // once per read, not per byte.
             let arrives_now = self.next_header_source.buffered() == 0;
-            let byte = self.next_header_source.by_ref().bytes().next();
-
-            let byte = match byte {
-                Some(Ok(b)) => b,
+            let chunk = match self.next_header_source.fill_buf() {
+                Ok([]) => {
+                    return Err(ReadError::ReadIoError(IoError::new(
+                        ErrorKind::ConnectionAborted,
+                        "Unexpected EOF",
+                    )))
+                }
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 // profile patch: a keep-alive connection that stays silent is closed quietly
                 // (a read timeout shows as WouldBlock on Unix and TimedOut on Windows)
-                Some(Err(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                     return Err(match self.head_started {
                         None => ReadError::Idle,
                         Some(_) => ReadError::ReadIoError(IoError::new(
@@ -122,13 +127,7 @@ impl ClientConnection {
                         )),
                     });
                 }
-                Some(Err(e)) => return Err(ReadError::ReadIoError(e)),
-                None => {
-                    return Err(ReadError::ReadIoError(IoError::new(
-                        ErrorKind::ConnectionAborted,
-                        "Unexpected EOF",
-                    )))
-                }
+                Err(e) => return Err(ReadError::ReadIoError(e)),
             };
 
             // profile patch: bound the size of a request head and the time it may take, so a
@@ -136,8 +135,8 @@ impl ClientConnection {
             let started = *self
                 .head_started
                 .get_or_insert_with(std::time::Instant::now);
-            self.head_bytes += 1;
-            if self.head_bytes > self.limits.max_head_bytes {
+            let room = self.limits.max_head_bytes.saturating_sub(self.head_bytes);
+            if room == 0 {
                 return Err(ReadError::HeadTooLarge);
             }
             if arrives_now && started.elapsed() > self.limits.head_timeout {
@@ -147,26 +146,14 @@ impl ClientConnection {
                 )));
             }
 
-            if byte == b'\n' && prev_byte_was_cr {
-                buf.pop(); // removing the '\r'
-                           // profile patch: a head that is not ASCII is a bad request (400), not a reason
-                           // to drop the connection without a word.
-                return AsciiString::from_ascii(buf).map_err(|_| ReadError::WrongRequestLine);
+            let (used, complete) = scan_head_line(&mut line, chunk, room)?;
+            self.next_header_source.consume(used);
+            self.head_bytes += used;
+            if complete {
+                // profile patch: a head that is not ASCII is a bad request (400), not a reason
+                // to drop the connection without a word.
+                return AsciiString::from_ascii(line).map_err(|_| ReadError::WrongRequestLine);
             }
-
-            // profile patch: a byte no request head may hold is a bad request (400) as soon as
-            // it arrives, not when (if ever) a CRLF follows: a bare LF or CR, NUL and the other
-            // control characters but HTAB (RFC 9112 §2.2, RFC 9110 §5.5: a field value with
-            // CR, LF or NUL MUST be rejected or cleaned), and any byte that is not ASCII (a TLS
-            // handshake, say). Upstream kept a bare LF or CR inside the line, so `Host: a\nX: b`
-            // was one field whose value held a line break.
-            if !is_head_byte(byte) || prev_byte_was_cr {
-                return Err(ReadError::WrongRequestLine);
-            }
-
-            prev_byte_was_cr = byte == b'\r';
-
-            buf.push(byte);
         }
     }
 
@@ -403,6 +390,40 @@ impl Iterator for ClientConnection {
     }
 }
 
+/// profile patch: moves the bytes of `chunk` up to the end of the line into `line` (without the
+/// CRLF), at most `room` of them (the rest of the head's allowance); returns how many bytes of
+/// `chunk` were taken and whether the line is complete. `line` holds what earlier chunks gave;
+/// a CR can only be its last byte, so a CRLF split between two chunks is still found.
+///
+/// A byte no request head may hold is a bad request as soon as it arrives, not when (if ever)
+/// a CRLF follows: a bare LF or CR, NUL and the other control characters but HTAB (RFC 9112
+/// §2.2, RFC 9110 §5.5: a field value with CR, LF or NUL MUST be rejected or cleaned), and any
+/// byte that is not ASCII (a TLS handshake, say). Upstream kept a bare LF or CR inside the line,
+/// so `Host: a\nX: b` was one field whose value held a line break.
+fn scan_head_line(
+    line: &mut Vec<u8>,
+    chunk: &[u8],
+    room: usize,
+) -> Result<(usize, bool), ReadError> {
+    let mut prev_byte_was_cr = line.last() == Some(&b'\r');
+    for (i, &byte) in chunk.iter().enumerate() {
+        if i == room {
+            return Err(ReadError::HeadTooLarge);
+        }
+        if byte == b'\n' && prev_byte_was_cr {
+            line.extend_from_slice(&chunk[..i]);
+            line.pop(); // the CR
+            return Ok((i + 1, true));
+        }
+        if !is_head_byte(byte) || prev_byte_was_cr {
+            return Err(ReadError::WrongRequestLine);
+        }
+        prev_byte_was_cr = byte == b'\r';
+    }
+    line.extend_from_slice(chunk);
+    Ok((chunk.len(), false))
+}
+
 /// profile patch: whether `byte` may appear in a request head line (before its CRLF): visible
 /// ASCII, SP and HTAB; CR only as the first half of the line's end (checked by the caller).
 fn is_head_byte(byte: u8) -> bool {
@@ -487,6 +508,86 @@ mod test {
         for byte in 0u8..=255 {
             let allowed = byte == b'\t' || byte == b'\r' || (b' '..=b'~').contains(&byte);
             assert_eq!(super::is_head_byte(byte), allowed, "{byte:#04x}");
+        }
+    }
+
+    /// Feeds `chunks` to `scan_head_line` one after the other, as successive reads would.
+    fn scan(chunks: &[&[u8]], room: usize) -> Result<(Vec<u8>, usize), super::ReadError> {
+        let mut line = Vec::new();
+        let mut room = room;
+        for chunk in chunks {
+            let (used, complete) = super::scan_head_line(&mut line, chunk, room)?;
+            room -= used;
+            if complete {
+                return Ok((line, used));
+            }
+            assert_eq!(used, chunk.len(), "an incomplete line takes the whole chunk");
+        }
+        panic!("no end of line in {chunks:?}");
+    }
+
+    #[test]
+    fn a_line_ends_at_its_crlf_and_leaves_the_rest() {
+        let (line, used) = scan(&[b"GET / HTTP/1.1\r\nHost: a\r\n"], 100).unwrap();
+        assert_eq!(line, b"GET / HTTP/1.1");
+        assert_eq!(used, 16, "the next line starts after the LF");
+        let (line, used) = scan(&[b"\r\nGET"], 100).unwrap();
+        assert_eq!((line.len(), used), (0, 2), "an empty line");
+    }
+
+    #[test]
+    fn a_line_split_across_reads_is_joined() {
+        let (line, used) = scan(&[b"GET /a", b"bc HTT", b"P/1.1\r\nX"], 100).unwrap();
+        assert_eq!(line, b"GET /abc HTTP/1.1");
+        assert_eq!(used, 7);
+        // One byte at a time, as a trickling client sends it.
+        let bytes = b"Host: x\r\n";
+        let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
+        let (line, used) = scan(&chunks, 100).unwrap();
+        assert_eq!((&line[..], used), (&b"Host: x"[..], 1));
+    }
+
+    #[test]
+    fn a_crlf_split_across_reads_ends_the_line() {
+        let (line, used) = scan(&[b"Host: x\r", b"\nAccept: */*\r\n"], 100).unwrap();
+        assert_eq!((&line[..], used), (&b"Host: x"[..], 1));
+        // A CR at the end of one read and anything but LF at the start of the next is a bare CR.
+        assert!(matches!(
+            scan(&[b"Host: x\r", b"X: y\r\n"], 100),
+            Err(super::ReadError::WrongRequestLine)
+        ));
+    }
+
+    #[test]
+    fn a_line_longer_than_the_room_left_is_too_large() {
+        let long = [b'a'; 3000];
+        let chunks: Vec<&[u8]> = long.chunks(1024).collect();
+        assert!(matches!(
+            scan(&chunks, 2048),
+            Err(super::ReadError::HeadTooLarge)
+        ));
+        // Exactly the room, CRLF included, fits.
+        let (line, used) = scan(&[b"abc\r", b"\n"], 5).unwrap();
+        assert_eq!((&line[..], used), (&b"abc"[..], 1));
+        assert!(matches!(
+            scan(&[b"abc\r", b"\n"], 4),
+            Err(super::ReadError::HeadTooLarge)
+        ));
+    }
+
+    #[test]
+    fn bad_bytes_are_refused_wherever_they_fall() {
+        for bad in [&b"Host: a\nX: b\r\n"[..], b"Ho\0st\r\n", b"a\rb\r\n", b"\x16\x03\x01"] {
+            for split in 0..bad.len() {
+                let (first, second) = bad.split_at(split);
+                assert!(
+                    matches!(
+                        scan(&[first, second, b"\r\n"], 100),
+                        Err(super::ReadError::WrongRequestLine)
+                    ),
+                    "{bad:?} split at {split}"
+                );
+            }
         }
     }
 
