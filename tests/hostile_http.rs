@@ -423,12 +423,11 @@ fn check_case(served: &Served, case: &Case) {
 /// Every request of the corpus gets its 4xx (505 for a version the server does not speak), the
 /// status the RFC asks for where the request is valid after all, or a closed connection; never
 /// a 2xx for garbage, never a hang, never a panic; and a normal request right after is served.
-/// One worker, so that a worker lost to a panic would leave nobody to answer.
 #[test]
 fn malformed_requests_are_refused_and_the_server_goes_on() {
     let _serial = one_at_a_time();
     count_server_panics();
-    let served = Served::start_with(Site::example(), |config| config.workers = 1);
+    let served = Served::start(Site::example());
     let cases = corpus();
     assert!(cases.len() >= 45, "{} cases", cases.len());
     let mut statuses = std::collections::BTreeMap::new();

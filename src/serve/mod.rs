@@ -21,7 +21,7 @@ use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
@@ -51,8 +51,6 @@ pub struct ServeConfig {
     pub port: u16,
     /// No access log.
     pub quiet: bool,
-    /// Threads answering requests.
-    pub workers: usize,
     /// Timeouts and caps on connections.
     pub limits: ConnectionLimits,
     /// Rebuild when the sources change.
@@ -73,7 +71,6 @@ impl ServeConfig {
             host: "127.0.0.1".into(),
             port: 5000,
             quiet: false,
-            workers: 8,
             limits: ConnectionLimits {
                 // GET and HEAD only: request bodies are never read (see respond::wants_close).
                 read_request_bodies: false,
@@ -134,8 +131,7 @@ impl Shared {
 /// A server running in background threads.
 pub struct RunningServer {
     addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
+    server: tiny_http::Server,
     /// What the first build made, for the start-up message.
     pub report: crate::BuildReport,
     shared: Arc<Shared>,
@@ -147,26 +143,21 @@ impl RunningServer {
         self.addr
     }
 
-    /// Blocks until the server stops (it does not, until the process ends).
+    /// Blocks until the process ends: the server runs in threads of its own.
     pub fn wait(self) {
-        for worker in self.workers {
-            let _ = worker.join();
+        loop {
+            thread::park();
         }
     }
 
-    /// Stops accepting requests and waits for the workers to finish what they are doing.
+    /// Stops accepting requests and closes the open connections.
     pub fn stop(self) {
         self.shared
             .stopped
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.shared.hub.close_all();
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers {
-            let _ = worker.join();
-        }
-        // Dropping the last `Server` closes the listening socket.
+        // Dropping the `Server` closes the listening socket and the connections.
+        drop(self.server);
     }
 }
 
@@ -198,10 +189,6 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     } else {
         None
     };
-    let server = tiny_http::Server::from_listener_with_limits(listener, None, config.limits)
-        .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
-    let server = Arc::new(server);
-
     let shared = Arc::new(Shared {
         current: RwLock::new(Arc::new(Snapshot::new(
             output,
@@ -223,22 +210,16 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     if config.live_reload {
         spawn_heartbeat(Arc::clone(&shared));
     }
-    let workers = (0..config.workers.max(1))
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let shared = Arc::clone(&shared);
-            thread::spawn(move || {
-                // `recv` fails only when the server is being stopped.
-                while let Ok(request) = server.recv() {
-                    handle(request, &shared);
-                }
-            })
-        })
-        .collect();
+    // Each request is answered on its connection's thread: handing it to a pool of workers
+    // cost a thread wake-up each way, more system calls than the read and write themselves.
+    let handler_shared = Arc::clone(&shared);
+    let handler = Arc::new(move |request| handle(request, &handler_shared));
+    let server =
+        tiny_http::Server::from_listener_with_handler(listener, None, config.limits, handler)
+            .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
     Ok(RunningServer {
         addr,
         server,
-        workers,
         report,
         shared,
     })
