@@ -126,6 +126,11 @@ impl Shared {
     fn snapshot(&self) -> Arc<Snapshot> {
         Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
     }
+
+    /// Whether a request for `target` goes into the access log or a trace.
+    fn records(&self, target: &str) -> bool {
+        !self.quiet || self.recorder.as_ref().is_some_and(|r| r.wants(target))
+    }
 }
 
 /// A server running in background threads.
@@ -325,30 +330,28 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
     let received = Instant::now();
     let now = SystemTime::now();
     let snapshot = shared.snapshot();
-    let client = request.remote_addr().copied();
-    let exchange = Exchange {
-        client,
-        connection: {
-            let (number, request) = request.connection();
-            trace::ConnectionInfo { number, request }
-        },
-        when: now,
-        method: request.method().as_str().to_string(),
-        target: request.url().to_string(),
+    // Borrowed from the request, and copied (into an `Exchange`) only when a log line or a
+    // trace will show them: the copies cost an allocation per name and value.
+    let headers: Vec<(&str, &str)> = request
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().as_str(), h.value.as_str()))
+        .collect();
+    let info = RequestInfo {
+        method: request.method().as_str(),
+        target: request.url(),
         version: (request.http_version().0, request.http_version().1),
-        headers: request
-            .headers()
-            .iter()
-            .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
-            .collect(),
+        headers: &headers,
     };
-    let live_reload = shared.live_reload.then_some(snapshot.build);
-    let events = live_reload.is_some()
-        && exchange.method == "GET"
-        && exchange.target == reload::EVENTS_PATH
-        && exchange.request_info(&exchange.pairs()).host_is_valid();
+    let exchange = shared
+        .records(info.target)
+        .then(|| Exchange::new(&request, &info, now));
+    let events = shared.live_reload
+        && info.method == "GET"
+        && info.target == reload::EVENTS_PATH
+        && info.host_is_valid();
     if events {
-        let (reply, head, hello) = events_reply(shared, &snapshot, now, exchange.version);
+        let (reply, head, hello) = events_reply(shared, &snapshot, now, info.version);
         let sent = shared.hub.subscribe(request.into_writer(), &head, &hello);
         let sent = Sent {
             head_bytes: if sent { head.len() as u64 } else { 0 },
@@ -356,24 +359,27 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
             first_byte: received.elapsed(),
             total: received.elapsed(),
         };
-        exchange.finish(shared, reply, sent);
+        Exchange::finish(exchange, shared, reply, sent);
         return;
     }
-    let headers = exchange.pairs();
-    let info = exchange.request_info(&headers);
     let preview = shared.live_reload.then_some(&snapshot.preview);
     let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, preview);
-    let head = respond::head_bytes(&reply, exchange.version);
+    // Room for a body that leaves in the same write, so that it is copied once.
+    let body_room = match reply.body_len() {
+        len if len <= COALESCE_LIMIT as u64 => len as usize,
+        _ => 0,
+    };
+    let head = respond::head_bytes_with_room(&reply, info.version, body_room);
     let writer = Counting::new(request.into_writer(), received);
     if reply.body_len() > STREAM_ON_OWN_THREAD {
         let shared = Arc::clone(shared);
         thread::spawn(move || {
             let sent = write_reply(writer, head, &reply, &snapshot.output);
-            exchange.finish(&shared, reply, sent);
+            Exchange::finish(exchange, &shared, reply, sent);
         });
     } else {
         let sent = write_reply(writer, head, &reply, &snapshot.output);
-        exchange.finish(shared, reply, sent);
+        Exchange::finish(exchange, shared, reply, sent);
     }
 }
 
@@ -388,7 +394,7 @@ fn events_reply(
     let reply = Reply {
         status: 200,
         headers: vec![
-            ("Date", http::http_date(now)),
+            ("Date", http::http_date(now).into()),
             ("Server", respond::SERVER.into()),
             ("Content-Type", "text/event-stream".into()),
             ("Cache-Control", "no-store".into()),
@@ -422,26 +428,35 @@ struct Sent {
 }
 
 impl Exchange {
-    /// The request's header fields as name and value.
-    fn pairs(&self) -> Vec<(&str, &str)> {
-        self.headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect()
-    }
-
-    /// The request as [`respond`] reads it, with `headers` from [`Exchange::pairs`].
-    fn request_info<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> RequestInfo<'a> {
-        RequestInfo {
-            method: &self.method,
-            target: &self.target,
-            version: self.version,
-            headers,
+    /// A copy of what the log and the trace show of `request` (read as `info`).
+    fn new(request: &tiny_http::Request, info: &RequestInfo, when: SystemTime) -> Exchange {
+        let (number, on_connection) = request.connection();
+        Exchange {
+            client: request.remote_addr().copied(),
+            connection: trace::ConnectionInfo {
+                number,
+                request: on_connection,
+            },
+            when,
+            method: info.method.to_string(),
+            target: info.target.to_string(),
+            version: info.version,
+            headers: info
+                .headers
+                .iter()
+                .map(|&(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
         }
     }
 
-    /// Logs the exchange (access log, trace, HAR) with what was sent.
-    fn finish(self, shared: &Shared, reply: Reply, sent: Sent) {
+    /// Logs the exchange (access log, trace, HAR) with what was sent; `None` when neither the
+    /// log nor a trace wanted it (see [`Shared::records`]).
+    fn finish(exchange: Option<Exchange>, shared: &Shared, reply: Reply, sent: Sent) {
+        let Some(exchange) = exchange else { return };
+        exchange.log(shared, reply, sent);
+    }
+
+    fn log(self, shared: &Shared, reply: Reply, sent: Sent) {
         if !shared.quiet {
             let request_line = format!(
                 "{} {} HTTP/{}.{}",
