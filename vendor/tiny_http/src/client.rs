@@ -2,7 +2,7 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufRead, BufReader, BufWriter, ErrorKind};
+use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -227,9 +227,17 @@ impl ClientConnection {
         // building the writer for the request
         let writer = self.sink.next().unwrap();
 
-        // follow-up for next potential request
-        let mut data_source = self.source.next().unwrap();
-        std::mem::swap(&mut self.next_header_source, &mut data_source);
+        // profile patch: a request whose bytes end with its head leaves the reader where it is,
+        // for the next head; only one that may go on (a body, an upgrade) hands it over, which
+        // costs a channel and its allocations.
+        let data_source: Box<dyn Read + Send> = if may_read_on(&headers) {
+            // follow-up for next potential request
+            let mut data_source = self.source.next().unwrap();
+            std::mem::swap(&mut self.next_header_source, &mut data_source);
+            Box::new(data_source)
+        } else {
+            Box::new(std::io::empty())
+        };
 
         // profile patch: with `read_request_bodies` off, a request with a body is the last one
         let read_body = self.limits.read_request_bodies || !announces_body(&headers);
@@ -244,7 +252,9 @@ impl ClientConnection {
             path,
             version.clone(),
             headers,
-            *self.remote_addr.as_ref().unwrap(),
+            // profile patch: a client gone before its address was read has none (upstream
+            // panicked)
+            self.remote_addr.as_ref().ok().copied().flatten(),
             data_source,
             writer,
             read_body,
@@ -405,29 +415,54 @@ fn scan_head_line(
     chunk: &[u8],
     room: usize,
 ) -> Result<(usize, bool), ReadError> {
-    let mut prev_byte_was_cr = line.last() == Some(&b'\r');
-    for (i, &byte) in chunk.iter().enumerate() {
-        if i == room {
+    let taken = |at: usize| if at >= room { Err(ReadError::HeadTooLarge) } else { Ok(at) };
+    // A CR that ended the previous chunk must be followed by this chunk's LF.
+    if line.last() == Some(&b'\r') {
+        return match chunk.first() {
+            None => Ok((0, false)),
+            Some(b'\n') => {
+                taken(0)?;
+                line.pop();
+                Ok((1, true))
+            }
+            Some(_) => {
+                taken(0)?;
+                Err(ReadError::WrongRequestLine)
+            }
+        };
+    }
+    // Most bytes are plain (visible ASCII, SP, HTAB): skip to the first one that is not.
+    let limit = chunk.len().min(room);
+    let Some(at) = chunk[..limit].iter().position(|&b| !is_plain_head_byte(b)) else {
+        if limit < chunk.len() {
             return Err(ReadError::HeadTooLarge);
         }
-        if byte == b'\n' && prev_byte_was_cr {
-            line.extend_from_slice(&chunk[..i]);
-            line.pop(); // the CR
-            return Ok((i + 1, true));
-        }
-        if !is_head_byte(byte) || prev_byte_was_cr {
-            return Err(ReadError::WrongRequestLine);
-        }
-        prev_byte_was_cr = byte == b'\r';
+        line.extend_from_slice(chunk);
+        return Ok((chunk.len(), false));
+    };
+    if chunk[at] != b'\r' {
+        return Err(ReadError::WrongRequestLine);
     }
-    line.extend_from_slice(chunk);
-    Ok((chunk.len(), false))
+    match chunk.get(at + 1) {
+        None => {
+            line.extend_from_slice(chunk);
+            Ok((chunk.len(), false))
+        }
+        Some(&next) => {
+            taken(at + 1)?;
+            if next != b'\n' {
+                return Err(ReadError::WrongRequestLine);
+            }
+            line.extend_from_slice(&chunk[..at]);
+            Ok((at + 2, true))
+        }
+    }
 }
 
 /// profile patch: whether `byte` may appear in a request head line (before its CRLF): visible
-/// ASCII, SP and HTAB; CR only as the first half of the line's end (checked by the caller).
-fn is_head_byte(byte: u8) -> bool {
-    matches!(byte, b'\t' | b'\r' | b' '..=b'~')
+/// ASCII, SP and HTAB. CR only as the first half of the line's end, checked by the caller.
+fn is_plain_head_byte(byte: u8) -> bool {
+    matches!(byte, b'\t' | b' '..=b'~')
 }
 
 /// profile patch: whether `name` is a token (RFC 9110 §5.6.2), as a field name must be.
@@ -445,6 +480,19 @@ pub(crate) fn announces_body(headers: &[crate::Header]) -> bool {
         h.field.equiv("Transfer-Encoding")
             || (h.field.equiv("Content-Length") && h.value.as_str().trim() != "0")
     })
+}
+
+/// profile patch: whether a request's bytes may go on past its head: a body, or another
+/// protocol after `Connection: upgrade`. Otherwise its body reader is empty whatever it asks.
+fn may_read_on(headers: &[crate::Header]) -> bool {
+    announces_body(headers)
+        || headers.iter().any(|h| {
+            h.field.equiv("Connection")
+                && h.value
+                    .as_bytes()
+                    .windows(b"upgrade".len())
+                    .any(|w| w.eq_ignore_ascii_case(b"upgrade"))
+        })
 }
 
 /// Parses a "HTTP/1.1" string.
@@ -504,10 +552,10 @@ mod test {
     }
 
     #[test]
-    fn head_bytes_are_visible_ascii_sp_htab_and_cr() {
+    fn head_bytes_are_visible_ascii_sp_and_htab() {
         for byte in 0u8..=255 {
-            let allowed = byte == b'\t' || byte == b'\r' || (b' '..=b'~').contains(&byte);
-            assert_eq!(super::is_head_byte(byte), allowed, "{byte:#04x}");
+            let allowed = byte == b'\t' || (b' '..=b'~').contains(&byte);
+            assert_eq!(super::is_plain_head_byte(byte), allowed, "{byte:#04x}");
         }
     }
 
@@ -589,6 +637,20 @@ mod test {
                 );
             }
         }
+    }
+
+    #[test]
+    fn only_a_body_or_an_upgrade_reads_on_past_the_head() {
+        let reads_on = |fields: &[&str]| {
+            let headers: Vec<crate::Header> = fields.iter().map(|f| f.parse().unwrap()).collect();
+            super::may_read_on(&headers)
+        };
+        assert!(!reads_on(&[]));
+        assert!(!reads_on(&["Host: a", "Content-Length: 0", "Connection: keep-alive"]));
+        assert!(reads_on(&["Content-Length: 5"]));
+        assert!(reads_on(&["Transfer-Encoding: chunked"]));
+        assert!(reads_on(&["Connection: keep-alive, Upgrade"]));
+        assert!(reads_on(&["Host: a", "connection: UPGRADE"]));
     }
 
     #[test]
