@@ -17,7 +17,7 @@ mod testing;
 pub mod trace;
 pub mod watch;
 
-use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{IoSlice, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -35,8 +35,6 @@ pub use tiny_http::ConnectionLimits;
 /// Bodies larger than this are streamed from a thread of their own, so a slow reader of a big
 /// file (a paused audio player) never holds one of the request workers.
 const STREAM_ON_OWN_THREAD: u64 = 1024 * 1024;
-/// Small bodies leave in the same write as the head: one packet instead of two.
-const COALESCE_LIMIT: usize = 64 * 1024;
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -364,12 +362,7 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
     }
     let preview = shared.live_reload.then_some(&snapshot.preview);
     let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, preview);
-    // Room for a body that leaves in the same write, so that it is copied once.
-    let body_room = match reply.body_len() {
-        len if len <= COALESCE_LIMIT as u64 => len as usize,
-        _ => 0,
-    };
-    let head = respond::head_bytes_with_room(&reply, info.version, body_room);
+    let head = respond::head_bytes(&reply, info.version);
     let writer = Counting::new(request.into_writer(), received);
     if reply.body_len() > STREAM_ON_OWN_THREAD {
         let shared = Arc::clone(shared);
@@ -524,13 +517,40 @@ impl Write for Counting {
         Ok(n)
     }
 
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+        let n = self.inner.write_vectored(bufs)?;
+        self.written += n as u64;
+        if n > 0 && self.first.is_none() {
+            self.first = Some(self.since.elapsed());
+        }
+        Ok(n)
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
 }
 
-/// Writes the head and body of `reply`, in one write when the body is small, and says what
-/// left (on an error, what left before it).
+/// Writes all of `bufs` in as few writes as `writer` allows (`Write::write_all_vectored` is
+/// not stable yet).
+fn write_all_vectored(
+    writer: &mut impl Write,
+    mut bufs: &mut [IoSlice<'_>],
+) -> std::io::Result<()> {
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match writer.write_vectored(bufs) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Writes the head and body of `reply`, in one write (a writev) when the body is in memory,
+/// and says what left (on an error, what left before it).
 fn write_reply(mut writer: Counting, head: Vec<u8>, reply: &Reply, output: &Output) -> Sent {
     let head_len = head.len() as u64;
     // Errors mean the client went away: what was sent until then is what is reported.
@@ -546,22 +566,22 @@ fn write_reply(mut writer: Counting, head: Vec<u8>, reply: &Reply, output: &Outp
 
 fn write_head_and_body(
     writer: &mut Counting,
-    mut head: Vec<u8>,
+    head: Vec<u8>,
     reply: &Reply,
     output: &Output,
 ) -> std::io::Result<()> {
+    // The body is not copied after the head: both go to one writev.
+    let with_body = |writer: &mut Counting, body: &[u8]| {
+        write_all_vectored(writer, &mut [IoSlice::new(&head), IoSlice::new(body)])
+    };
     match &reply.body {
         ReplyBody::Empty => writer.write_all(&head)?,
-        ReplyBody::Owned(bytes) => {
-            head.extend_from_slice(bytes);
-            writer.write_all(&head)?;
-        }
+        ReplyBody::Owned(bytes) => with_body(writer, bytes)?,
         ReplyBody::Shared { bytes, start, len } => {
             let body = bytes
                 .get(*start..start + len)
                 .ok_or_else(|| std::io::Error::other("range outside the page"))?;
-            head.extend_from_slice(body);
-            writer.write_all(&head)?;
+            with_body(writer, body)?;
         }
         ReplyBody::Entry { key, start, len } => {
             let entry = output
@@ -574,13 +594,7 @@ fn write_head_and_body(
                     let body = bytes
                         .get(start..end)
                         .ok_or_else(|| std::io::Error::other("range outside the entry"))?;
-                    if body.len() <= COALESCE_LIMIT {
-                        head.extend_from_slice(body);
-                        writer.write_all(&head)?;
-                    } else {
-                        writer.write_all(&head)?;
-                        writer.write_all(body)?;
-                    }
+                    with_body(writer, body)?;
                 }
                 Body::File { path, .. } => {
                     let mut file = std::fs::File::open(path)?;

@@ -192,12 +192,7 @@ pub fn reason(status: u16) -> &'static str {
 
 /// Formats the status line and header block of `reply`.
 pub fn head_bytes(reply: &Reply, version: (u8, u8)) -> Vec<u8> {
-    head_bytes_with_room(reply, version, 0)
-}
-
-/// [`head_bytes`], with `room` more bytes of capacity for a body to follow in the same buffer.
-pub fn head_bytes_with_room(reply: &Reply, version: (u8, u8), room: usize) -> Vec<u8> {
-    let mut head = Vec::with_capacity(512 + room);
+    let mut head = Vec::with_capacity(512);
     // Answer HTTP/1.0 clients in kind; everything else gets 1.1 (RFC 9110 §6.2).
     head.extend_from_slice(if version == (1, 0) {
         b"HTTP/1.0 "

@@ -2,13 +2,13 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufRead, BufReader, ErrorKind, Read};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
 
 use crate::common::{HTTPVersion, Method};
-use crate::util::RefinedTcpStream;
+use crate::util::{RefinedTcpStream, VectoredBufWriter};
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
 
@@ -24,7 +24,7 @@ pub struct ClientConnection {
 
     // sequence of Writers to the stream, to avoid writing response #2 before
     //  response #1
-    sink: SequentialWriterBuilder<BufWriter<RefinedTcpStream>>,
+    sink: SequentialWriterBuilder<VectoredBufWriter<RefinedTcpStream>>,
 
     // Reader to read the next header from
     next_header_source: SequentialReader<BufReader<RefinedTcpStream>>,
@@ -77,7 +77,10 @@ impl ClientConnection {
 
         ClientConnection {
             source,
-            sink: SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket)),
+            sink: SequentialWriterBuilder::new(VectoredBufWriter::with_capacity(
+                1024,
+                write_socket,
+            )),
             remote_addr,
             next_header_source: first_header,
             no_more_requests: false,
@@ -571,7 +574,7 @@ mod test {
             }
             assert_eq!(used, chunk.len(), "an incomplete line takes the whole chunk");
         }
-        panic!("no end of line in {chunks:?}");
+        panic!("no end of line in {:?}", chunks);
     }
 
     #[test]
@@ -633,7 +636,9 @@ mod test {
                         scan(&[first, second, b"\r\n"], 100),
                         Err(super::ReadError::WrongRequestLine)
                     ),
-                    "{bad:?} split at {split}"
+                    "{:?} split at {}",
+                    bad,
+                    split
                 );
             }
         }
@@ -656,10 +661,10 @@ mod test {
     #[test]
     fn field_names_are_tokens() {
         for good in ["Host", "x-a", "X_Y", "a!#$%&'*+-.^_`|~9"] {
-            assert!(super::is_token(good), "{good:?}");
+            assert!(super::is_token(good), "{:?}", good);
         }
         for bad in ["", "X A", "X\tA", "X(A)", "X\"A", "X@A", "X/A", "X:A", "Ä"] {
-            assert!(!super::is_token(bad), "{bad:?}");
+            assert!(!super::is_token(bad), "{:?}", bad);
         }
     }
 }
