@@ -528,10 +528,10 @@ fn requests_in_other_versions_do_not_use_up_the_connections() {
 
 // ---- crowds: idle connections and slow lorises, with threads and memory measured ----
 
-/// One connection pipelining hundreds of requests for a large file (a body over 1 MiB is
-/// streamed from a thread of its own) without reading the answers: the server reads the next
-/// request only once the previous response has been written, so the connection costs two
-/// threads, not one per request (upstream tiny_http read on: 3,000 pipelined GETs of a 3 MiB
+/// One connection pipelining hundreds of requests for a large file without reading the answers:
+/// the server reads the next request only once the previous response has been written, so the
+/// connection costs its own thread (two while bodies over 1 MiB were streamed from a thread of
+/// their own), not one per request (upstream tiny_http read on: 3,000 pipelined GETs of a 3 MiB
 /// recording made 3,000 threads). The answers all come, in order, once the client reads.
 #[cfg(target_os = "linux")]
 #[test]

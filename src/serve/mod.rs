@@ -2,9 +2,10 @@
 //!
 //! tiny_http (patched: see `vendor/tiny_http/PATCHES.md`) accepts connections and parses request
 //! heads; everything on the way back is ours: [`respond`] decides the status and headers as a
-//! pure function, and the worker writes the exact bytes through `Request::into_writer`, so that
-//! `Content-Length`, `Connection`, ranges and 304s are right on the wire (upstream tiny_http
-//! drops a `Connection` header, sends big bodies chunked, and adds its own `Date`).
+//! pure function, and the connection's thread writes the exact bytes through
+//! `Request::into_writer`, so that `Content-Length`, `Connection`, ranges and 304s are right on
+//! the wire (upstream tiny_http drops a `Connection` header, sends big bodies chunked, and adds
+//! its own `Date`).
 
 pub mod http;
 pub mod log;
@@ -31,10 +32,6 @@ use respond::{Reply, ReplyBody, RequestInfo};
 
 /// Timeouts and caps on client connections (from the patched tiny_http).
 pub use tiny_http::ConnectionLimits;
-
-/// Bodies larger than this are streamed from a thread of their own, so a slow reader of a big
-/// file (a paused audio player) never holds one of the request workers.
-const STREAM_ON_OWN_THREAD: u64 = 1024 * 1024;
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -102,7 +99,7 @@ impl Snapshot {
     }
 }
 
-/// What the workers and the rebuild thread share.
+/// What the connections' threads and the rebuild thread share.
 struct Shared {
     /// The build being served; replaced whole, so a request never sees two builds.
     current: RwLock<Arc<Snapshot>>,
@@ -363,17 +360,11 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
     let preview = shared.live_reload.then_some(&snapshot.preview);
     let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, preview);
     let head = respond::head_bytes(&reply, info.version);
+    // Written on the connection's thread whatever the size: that thread could not read the
+    // connection's next request before this response is written anyway.
     let writer = Counting::new(request.into_writer(), received);
-    if reply.body_len() > STREAM_ON_OWN_THREAD {
-        let shared = Arc::clone(shared);
-        thread::spawn(move || {
-            let sent = write_reply(writer, head, &reply, &snapshot.output);
-            Exchange::finish(exchange, &shared, reply, sent);
-        });
-    } else {
-        let sent = write_reply(writer, head, &reply, &snapshot.output);
-        Exchange::finish(exchange, shared, reply, sent);
-    }
+    let sent = write_reply(writer, head, &reply, &snapshot.output);
+    Exchange::finish(exchange, shared, reply, sent);
 }
 
 /// The head of an event stream and its first event. The body has no length: it ends when the
