@@ -1236,10 +1236,11 @@ fn beyond_max_connections_a_client_gets_503_at_once() {
 /// dropped, which `Request::into_writer` does, on the worker, before the response is written
 /// (src/serve/mod.rs `handle`, vendor/tiny_http/src/util/equal_reader.rs `Drop`). With every
 /// worker so held, no one is answered until `idle_timeout` (15 s by default) — or never, for a
-/// client that trickles the body.
+/// client that trickles the body. (Requests are now answered on their connection's thread;
+/// the test stands, so that no request can hold the server again.)
 #[test]
 fn unsent_request_bodies_do_not_hold_the_workers() {
-    let served = Served::start_with(test_site(), |config| config.workers = 2);
+    let served = Served::start(test_site());
     let mut greedy = Vec::new();
     for _ in 0..2 {
         let mut conn = served.conn();
@@ -1253,7 +1254,7 @@ fn unsent_request_bodies_do_not_hold_the_workers() {
     conn.send(&http::request_bytes("GET", "/", &[("Connection", "close")]));
     let response = conn.read_response();
     let elapsed = started.elapsed();
-    drop(greedy); // frees the workers, so that stopping the server does not wait
+    drop(greedy);
     let response = response.unwrap_or_else(|e| panic!("no answer after {elapsed:?}: {e}"));
     assert_status(&response, 200, "GET / beside two unsent bodies");
     assert!(
@@ -1266,10 +1267,11 @@ fn unsent_request_bodies_do_not_hold_the_workers() {
 /// `vec![0; remaining]`, which panics (capacity overflow) on the worker: each such request
 /// kills one worker thread for good (`start` never respawns them), so `workers` requests leave a
 /// server that accepts connections and answers nothing. (A size that fits but cannot be
-/// allocated, like 1 TiB, aborts the whole process instead: see tests/serve_cli.rs.)
+/// allocated, like 1 TiB, aborts the whole process instead: see tests/serve_cli.rs.) Requests are
+/// now answered on their connection's thread; the test stands.
 #[test]
 fn an_absurd_content_length_does_not_kill_a_worker() {
-    let served = Served::start_with(test_site(), |config| config.workers = 1);
+    let served = Served::start(test_site());
     let mut conn = served.conn();
     conn.send(
         b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 18446744073709551615\r\n\r\nabc",

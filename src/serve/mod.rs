@@ -2,9 +2,10 @@
 //!
 //! tiny_http (patched: see `vendor/tiny_http/PATCHES.md`) accepts connections and parses request
 //! heads; everything on the way back is ours: [`respond`] decides the status and headers as a
-//! pure function, and the worker writes the exact bytes through `Request::into_writer`, so that
-//! `Content-Length`, `Connection`, ranges and 304s are right on the wire (upstream tiny_http
-//! drops a `Connection` header, sends big bodies chunked, and adds its own `Date`).
+//! pure function, and the connection's thread writes the exact bytes through
+//! `Request::into_writer`, so that `Content-Length`, `Connection`, ranges and 304s are right on
+//! the wire (upstream tiny_http drops a `Connection` header, sends big bodies chunked, and adds
+//! its own `Date`).
 
 pub mod http;
 pub mod log;
@@ -17,11 +18,11 @@ mod testing;
 pub mod trace;
 pub mod watch;
 
-use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{IoSlice, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
@@ -31,12 +32,6 @@ use respond::{Reply, ReplyBody, RequestInfo};
 
 /// Timeouts and caps on client connections (from the patched tiny_http).
 pub use tiny_http::ConnectionLimits;
-
-/// Bodies larger than this are streamed from a thread of their own, so a slow reader of a big
-/// file (a paused audio player) never holds one of the request workers.
-const STREAM_ON_OWN_THREAD: u64 = 1024 * 1024;
-/// Small bodies leave in the same write as the head: one packet instead of two.
-const COALESCE_LIMIT: usize = 64 * 1024;
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -51,8 +46,6 @@ pub struct ServeConfig {
     pub port: u16,
     /// No access log.
     pub quiet: bool,
-    /// Threads answering requests.
-    pub workers: usize,
     /// Timeouts and caps on connections.
     pub limits: ConnectionLimits,
     /// Rebuild when the sources change.
@@ -73,7 +66,6 @@ impl ServeConfig {
             host: "127.0.0.1".into(),
             port: 5000,
             quiet: false,
-            workers: 8,
             limits: ConnectionLimits {
                 // GET and HEAD only: request bodies are never read (see respond::wants_close).
                 read_request_bodies: false,
@@ -107,7 +99,7 @@ impl Snapshot {
     }
 }
 
-/// What the workers and the rebuild thread share.
+/// What the connections' threads and the rebuild thread share.
 struct Shared {
     /// The build being served; replaced whole, so a request never sees two builds.
     current: RwLock<Arc<Snapshot>>,
@@ -129,13 +121,17 @@ impl Shared {
     fn snapshot(&self) -> Arc<Snapshot> {
         Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
     }
+
+    /// Whether a request for `target` goes into the access log or a trace.
+    fn records(&self, target: &str) -> bool {
+        !self.quiet || self.recorder.as_ref().is_some_and(|r| r.wants(target))
+    }
 }
 
 /// A server running in background threads.
 pub struct RunningServer {
     addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
+    server: tiny_http::Server,
     /// What the first build made, for the start-up message.
     pub report: crate::BuildReport,
     shared: Arc<Shared>,
@@ -147,26 +143,21 @@ impl RunningServer {
         self.addr
     }
 
-    /// Blocks until the server stops (it does not, until the process ends).
+    /// Blocks until the process ends: the server runs in threads of its own.
     pub fn wait(self) {
-        for worker in self.workers {
-            let _ = worker.join();
+        loop {
+            thread::park();
         }
     }
 
-    /// Stops accepting requests and waits for the workers to finish what they are doing.
+    /// Stops accepting requests and closes the open connections.
     pub fn stop(self) {
         self.shared
             .stopped
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.shared.hub.close_all();
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers {
-            let _ = worker.join();
-        }
-        // Dropping the last `Server` closes the listening socket.
+        // Dropping the `Server` closes the listening socket and the connections.
+        drop(self.server);
     }
 }
 
@@ -198,10 +189,6 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     } else {
         None
     };
-    let server = tiny_http::Server::from_listener_with_limits(listener, None, config.limits)
-        .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
-    let server = Arc::new(server);
-
     let shared = Arc::new(Shared {
         current: RwLock::new(Arc::new(Snapshot::new(
             output,
@@ -223,22 +210,16 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     if config.live_reload {
         spawn_heartbeat(Arc::clone(&shared));
     }
-    let workers = (0..config.workers.max(1))
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let shared = Arc::clone(&shared);
-            thread::spawn(move || {
-                // `recv` fails only when the server is being stopped.
-                while let Ok(request) = server.recv() {
-                    handle(request, &shared);
-                }
-            })
-        })
-        .collect();
+    // Each request is answered on its connection's thread: handing it to a pool of workers
+    // cost a thread wake-up each way, more system calls than the read and write themselves.
+    let handler_shared = Arc::clone(&shared);
+    let handler = Arc::new(move |request| handle(request, &handler_shared));
+    let server =
+        tiny_http::Server::from_listener_with_handler(listener, None, config.limits, handler)
+            .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
     Ok(RunningServer {
         addr,
         server,
-        workers,
         report,
         shared,
     })
@@ -344,30 +325,28 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
     let received = Instant::now();
     let now = SystemTime::now();
     let snapshot = shared.snapshot();
-    let client = request.remote_addr().copied();
-    let exchange = Exchange {
-        client,
-        connection: {
-            let (number, request) = request.connection();
-            trace::ConnectionInfo { number, request }
-        },
-        when: now,
-        method: request.method().as_str().to_string(),
-        target: request.url().to_string(),
+    // Borrowed from the request, and copied (into an `Exchange`) only when a log line or a
+    // trace will show them: the copies cost an allocation per name and value.
+    let headers: Vec<(&str, &str)> = request
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().as_str(), h.value.as_str()))
+        .collect();
+    let info = RequestInfo {
+        method: request.method().as_str(),
+        target: request.url(),
         version: (request.http_version().0, request.http_version().1),
-        headers: request
-            .headers()
-            .iter()
-            .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
-            .collect(),
+        headers: &headers,
     };
-    let live_reload = shared.live_reload.then_some(snapshot.build);
-    let events = live_reload.is_some()
-        && exchange.method == "GET"
-        && exchange.target == reload::EVENTS_PATH
-        && exchange.request_info(&exchange.pairs()).host_is_valid();
+    let exchange = shared
+        .records(info.target)
+        .then(|| Exchange::new(&request, &info, now));
+    let events = shared.live_reload
+        && info.method == "GET"
+        && info.target == reload::EVENTS_PATH
+        && info.host_is_valid();
     if events {
-        let (reply, head, hello) = events_reply(shared, &snapshot, now, exchange.version);
+        let (reply, head, hello) = events_reply(shared, &snapshot, now, info.version);
         let sent = shared.hub.subscribe(request.into_writer(), &head, &hello);
         let sent = Sent {
             head_bytes: if sent { head.len() as u64 } else { 0 },
@@ -375,25 +354,17 @@ fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
             first_byte: received.elapsed(),
             total: received.elapsed(),
         };
-        exchange.finish(shared, reply, sent);
+        Exchange::finish(exchange, shared, reply, sent);
         return;
     }
-    let headers = exchange.pairs();
-    let info = exchange.request_info(&headers);
     let preview = shared.live_reload.then_some(&snapshot.preview);
     let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, preview);
-    let head = respond::head_bytes(&reply, exchange.version);
+    let head = respond::head_bytes(&reply, info.version);
+    // Written on the connection's thread whatever the size: that thread could not read the
+    // connection's next request before this response is written anyway.
     let writer = Counting::new(request.into_writer(), received);
-    if reply.body_len() > STREAM_ON_OWN_THREAD {
-        let shared = Arc::clone(shared);
-        thread::spawn(move || {
-            let sent = write_reply(writer, head, &reply, &snapshot.output);
-            exchange.finish(&shared, reply, sent);
-        });
-    } else {
-        let sent = write_reply(writer, head, &reply, &snapshot.output);
-        exchange.finish(shared, reply, sent);
-    }
+    let sent = write_reply(writer, head, &reply, &snapshot.output);
+    Exchange::finish(exchange, shared, reply, sent);
 }
 
 /// The head of an event stream and its first event. The body has no length: it ends when the
@@ -407,7 +378,7 @@ fn events_reply(
     let reply = Reply {
         status: 200,
         headers: vec![
-            ("Date", http::http_date(now)),
+            ("Date", http::http_date(now).into()),
             ("Server", respond::SERVER.into()),
             ("Content-Type", "text/event-stream".into()),
             ("Cache-Control", "no-store".into()),
@@ -441,26 +412,35 @@ struct Sent {
 }
 
 impl Exchange {
-    /// The request's header fields as name and value.
-    fn pairs(&self) -> Vec<(&str, &str)> {
-        self.headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect()
-    }
-
-    /// The request as [`respond`] reads it, with `headers` from [`Exchange::pairs`].
-    fn request_info<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> RequestInfo<'a> {
-        RequestInfo {
-            method: &self.method,
-            target: &self.target,
-            version: self.version,
-            headers,
+    /// A copy of what the log and the trace show of `request` (read as `info`).
+    fn new(request: &tiny_http::Request, info: &RequestInfo, when: SystemTime) -> Exchange {
+        let (number, on_connection) = request.connection();
+        Exchange {
+            client: request.remote_addr().copied(),
+            connection: trace::ConnectionInfo {
+                number,
+                request: on_connection,
+            },
+            when,
+            method: info.method.to_string(),
+            target: info.target.to_string(),
+            version: info.version,
+            headers: info
+                .headers
+                .iter()
+                .map(|&(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
         }
     }
 
-    /// Logs the exchange (access log, trace, HAR) with what was sent.
-    fn finish(self, shared: &Shared, reply: Reply, sent: Sent) {
+    /// Logs the exchange (access log, trace, HAR) with what was sent; `None` when neither the
+    /// log nor a trace wanted it (see [`Shared::records`]).
+    fn finish(exchange: Option<Exchange>, shared: &Shared, reply: Reply, sent: Sent) {
+        let Some(exchange) = exchange else { return };
+        exchange.log(shared, reply, sent);
+    }
+
+    fn log(self, shared: &Shared, reply: Reply, sent: Sent) {
         if !shared.quiet {
             let request_line = format!(
                 "{} {} HTTP/{}.{}",
@@ -528,13 +508,40 @@ impl Write for Counting {
         Ok(n)
     }
 
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+        let n = self.inner.write_vectored(bufs)?;
+        self.written += n as u64;
+        if n > 0 && self.first.is_none() {
+            self.first = Some(self.since.elapsed());
+        }
+        Ok(n)
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
 }
 
-/// Writes the head and body of `reply`, in one write when the body is small, and says what
-/// left (on an error, what left before it).
+/// Writes all of `bufs` in as few writes as `writer` allows (`Write::write_all_vectored` is
+/// not stable yet).
+fn write_all_vectored(
+    writer: &mut impl Write,
+    mut bufs: &mut [IoSlice<'_>],
+) -> std::io::Result<()> {
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match writer.write_vectored(bufs) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Writes the head and body of `reply`, in one write (a writev) when the body is in memory,
+/// and says what left (on an error, what left before it).
 fn write_reply(mut writer: Counting, head: Vec<u8>, reply: &Reply, output: &Output) -> Sent {
     let head_len = head.len() as u64;
     // Errors mean the client went away: what was sent until then is what is reported.
@@ -550,22 +557,22 @@ fn write_reply(mut writer: Counting, head: Vec<u8>, reply: &Reply, output: &Outp
 
 fn write_head_and_body(
     writer: &mut Counting,
-    mut head: Vec<u8>,
+    head: Vec<u8>,
     reply: &Reply,
     output: &Output,
 ) -> std::io::Result<()> {
+    // The body is not copied after the head: both go to one writev.
+    let with_body = |writer: &mut Counting, body: &[u8]| {
+        write_all_vectored(writer, &mut [IoSlice::new(&head), IoSlice::new(body)])
+    };
     match &reply.body {
         ReplyBody::Empty => writer.write_all(&head)?,
-        ReplyBody::Owned(bytes) => {
-            head.extend_from_slice(bytes);
-            writer.write_all(&head)?;
-        }
+        ReplyBody::Owned(bytes) => with_body(writer, bytes)?,
         ReplyBody::Shared { bytes, start, len } => {
             let body = bytes
                 .get(*start..start + len)
                 .ok_or_else(|| std::io::Error::other("range outside the page"))?;
-            head.extend_from_slice(body);
-            writer.write_all(&head)?;
+            with_body(writer, body)?;
         }
         ReplyBody::Entry { key, start, len } => {
             let entry = output
@@ -578,13 +585,7 @@ fn write_head_and_body(
                     let body = bytes
                         .get(start..end)
                         .ok_or_else(|| std::io::Error::other("range outside the entry"))?;
-                    if body.len() <= COALESCE_LIMIT {
-                        head.extend_from_slice(body);
-                        writer.write_all(&head)?;
-                    } else {
-                        writer.write_all(&head)?;
-                        writer.write_all(body)?;
-                    }
+                    with_body(writer, body)?;
                 }
                 Body::File { path, .. } => {
                     let mut file = std::fs::File::open(path)?;

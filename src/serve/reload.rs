@@ -4,8 +4,8 @@
 //!
 //! Why SSE: it is plain HTTP/1.1, browsers reconnect by themselves after a server restart, and
 //! since the server writes its own bytes (not through tiny_http's buffered chunked bodies) each
-//! event leaves at once. Open streams are held by the [`Hub`], not by request workers, so any
-//! number of tabs costs no worker.
+//! event leaves at once. Open streams are held by the [`Hub`]: a tab holds its own connection
+//! and that connection's thread, nothing that other pages need.
 
 use std::io::Write;
 use std::sync::Arc;

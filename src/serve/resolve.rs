@@ -9,6 +9,8 @@
 //!
 //! Pure: no I/O, and no panic on any input.
 
+use std::borrow::Cow;
+
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 /// Longest request-target we accept, in bytes; longer ones are [`Resolution::BadRequest`].
@@ -93,7 +95,7 @@ fn resolve_inner(target: &str, exists: &dyn Fn(&str) -> bool) -> Result<Resoluti
 
     // Decode every segment before judging any, so a malformed target is a 400 whatever else it
     // contains. Splitting before decoding is safe because an encoded '/' is refused below.
-    let mut segments: Vec<(&str, String)> = Vec::new();
+    let mut segments: Vec<(&str, Cow<'_, str>)> = Vec::new();
     for raw in raw_path[1..].split('/') {
         segments.push((raw, decode_segment(raw).ok_or(BadRequest)?));
     }
@@ -187,7 +189,11 @@ fn absolute_form_path(target: &str) -> Option<&str> {
 /// '/' or '\' (it would name a different path than the one the client's URL shows), an encoded
 /// control character, or bytes that are not UTF-8 (Rust's check also refuses overlong forms like
 /// `%c0%ae` and encoded surrogates).
-fn decode_segment(raw: &str) -> Option<String> {
+fn decode_segment(raw: &str) -> Option<Cow<'_, str>> {
+    // Most segments have nothing to decode: no copy then.
+    if !raw.contains('%') {
+        return (!raw.chars().any(char::is_control)).then_some(Cow::Borrowed(raw));
+    }
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -211,7 +217,7 @@ fn decode_segment(raw: &str) -> Option<String> {
     if decoded.chars().any(char::is_control) {
         return None;
     }
-    Some(decoded)
+    Some(Cow::Owned(decoded))
 }
 
 fn hex_value(b: u8) -> Option<u8> {

@@ -2,6 +2,8 @@
 //! function of the request, the current [`Output`] and the clock, so that every status code and
 //! header can be tested without a socket.
 
+use std::borrow::Cow;
+use std::io::Write as _;
 use std::time::SystemTime;
 
 use crate::output::Output;
@@ -143,7 +145,7 @@ pub struct Reply {
     /// Status code.
     pub status: u16,
     /// Header fields in the order they are sent; each name at most once.
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body.
     pub body: ReplyBody,
 }
@@ -154,7 +156,7 @@ impl Reply {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The number of body bytes that go on the wire.
@@ -190,17 +192,16 @@ pub fn reason(status: u16) -> &'static str {
 
 /// Formats the status line and header block of `reply`.
 pub fn head_bytes(reply: &Reply, version: (u8, u8)) -> Vec<u8> {
-    let mut head = Vec::with_capacity(256);
+    let mut head = Vec::with_capacity(512);
     // Answer HTTP/1.0 clients in kind; everything else gets 1.1 (RFC 9110 §6.2).
-    let minor = if version == (1, 0) { 0 } else { 1 };
-    head.extend_from_slice(
-        format!(
-            "HTTP/1.{minor} {} {}\r\n",
-            reply.status,
-            reason(reply.status)
-        )
-        .as_bytes(),
-    );
+    head.extend_from_slice(if version == (1, 0) {
+        b"HTTP/1.0 "
+    } else {
+        b"HTTP/1.1 "
+    });
+    let _ = write!(head, "{} ", reply.status);
+    head.extend_from_slice(reason(reply.status).as_bytes());
+    head.extend_from_slice(b"\r\n");
     for (name, value) in &reply.headers {
         head.extend_from_slice(name.as_bytes());
         head.extend_from_slice(b": ");
@@ -242,7 +243,9 @@ pub fn respond(
         }
     };
     // The fields every response carries come first, as most servers send them.
-    let mut headers = vec![("Date", http::http_date(now)), ("Server", SERVER.into())];
+    let mut headers = Vec::with_capacity(reply.headers.len() + 3);
+    headers.push(("Date", http::http_date(now).into()));
+    headers.push(("Server", SERVER.into()));
     headers.append(&mut reply.headers);
     if request.wants_close() {
         headers.push(("Connection", "close".into()));
@@ -266,7 +269,7 @@ fn respond_to_get(
         Resolution::Found(key) => key,
         Resolution::Redirect(location) => {
             let mut reply = text_reply(301, "");
-            reply.headers.push(("Location", location));
+            reply.headers.push(("Location", location.into()));
             return reply;
         }
         Resolution::NotFound => return not_found(request.target, output, live_reload),
@@ -298,7 +301,7 @@ fn respond_to_get(
         Some((coding, copy)) => (format!("{key}{}", coding.suffix()), copy),
         None => (key, original),
     };
-    let vary = (!codings.is_empty()).then_some(("Vary", "Accept-Encoding".to_string()));
+    let vary = (!codings.is_empty()).then_some(("Vary", "Accept-Encoding".into()));
     // A file served from its source may have been edited since it was hashed (before the
     // rebuild catches up): then it gets a weak validator from its size and time, so that no 304
     // or ranged reply mixes old and new bytes (If-Range needs a strong one).
@@ -326,7 +329,7 @@ fn respond_to_get(
     } else {
         REVALIDATE
     };
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(10);
+    let mut headers: Vec<(&'static str, Cow<'static, str>)> = Vec::with_capacity(12);
     let conditionals = Conditionals {
         if_match: request.header("If-Match"),
         if_unmodified_since: request.header("If-Unmodified-Since"),
@@ -338,8 +341,8 @@ fn respond_to_get(
         Precondition::NotModified => {
             // RFC 9110 §15.4.5: the fields a 200 would have sent that describe caching.
             headers.push(("Cache-Control", cache_control.into()));
-            headers.push(("ETag", etag.clone()));
-            headers.push(("Last-Modified", http::http_date(last_modified)));
+            headers.push(("ETag", etag.clone().into()));
+            headers.push(("Last-Modified", http::http_date(last_modified).into()));
             headers.extend(vary);
             return Reply {
                 status: 304,
@@ -350,14 +353,14 @@ fn respond_to_get(
         Precondition::Failed => return text_reply(412, "412 Precondition Failed\n"),
     }
 
-    headers.push(("Content-Type", original.mime.clone()));
+    headers.push(("Content-Type", original.mime.clone().into()));
     if let Some(coding) = coding {
         headers.push(("Content-Encoding", coding.token().into()));
     }
     headers.extend(vary);
     headers.push(("Cache-Control", cache_control.into()));
-    headers.push(("ETag", etag.clone()));
-    headers.push(("Last-Modified", http::http_date(last_modified)));
+    headers.push(("ETag", etag.clone().into()));
+    headers.push(("Last-Modified", http::http_date(last_modified).into()));
     headers.push(("Accept-Ranges", "bytes".into()));
     headers.push(("X-Content-Type-Options", "nosniff".into()));
 
@@ -372,18 +375,18 @@ fn respond_to_get(
     let (status, start, body_len) = match range {
         RangeOutcome::Full => (200, 0, len),
         RangeOutcome::Partial(range) => {
-            headers.push(("Content-Range", range.content_range(len)));
+            headers.push(("Content-Range", range.content_range(len).into()));
             (206, range.start, range.len())
         }
         RangeOutcome::NotSatisfiable => {
             let mut reply = text_reply(416, "");
             reply
                 .headers
-                .push(("Content-Range", format!("bytes */{len}")));
+                .push(("Content-Range", format!("bytes */{len}").into()));
             return reply;
         }
     };
-    headers.push(("Content-Length", body_len.to_string()));
+    headers.push(("Content-Length", body_len.to_string().into()));
     let body = match with_script {
         // `start + body_len <= len == bytes.len()`, both fit in memory.
         Some(page) => ReplyBody::Shared {
@@ -417,10 +420,10 @@ fn weak_etag(stamp: &crate::output::FileStamp) -> String {
 fn text_reply(status: u16, text: &str) -> Reply {
     let mut headers = Vec::with_capacity(4);
     if !text.is_empty() {
-        headers.push(("Content-Type", "text/plain; charset=utf-8".to_string()));
+        headers.push(("Content-Type", "text/plain; charset=utf-8".into()));
     }
-    headers.push(("Cache-Control", REVALIDATE.to_string()));
-    headers.push(("Content-Length", text.len().to_string()));
+    headers.push(("Cache-Control", REVALIDATE.into()));
+    headers.push(("Content-Length", text.len().to_string().into()));
     Reply {
         status,
         headers,
@@ -458,7 +461,7 @@ fn not_found(target: &str, output: &Output, live_reload: Option<&Preview>) -> Re
             ("Content-Type", "text/html; charset=utf-8".into()),
             ("Cache-Control", REVALIDATE.into()),
             ("X-Content-Type-Options", "nosniff".into()),
-            ("Content-Length", body.len().to_string()),
+            ("Content-Length", body.len().to_string().into()),
         ],
         body: ReplyBody::Owned(body),
     }

@@ -302,7 +302,7 @@ pub fn har_entry(record: &Record, secrets: bool) -> Value {
             "statusText": reason(record.reply.status),
             "httpVersion": format!("HTTP/1.{sent_minor}"),
             "cookies": [],
-            "headers": name_values(record.reply.headers.iter().map(|(n, v)| (*n, v.as_str())), secrets),
+            "headers": name_values(record.reply.headers.iter().map(|(n, v)| (*n, v.as_ref())), secrets),
             // HAR 1.2: the length of the content returned (so 0 for a HEAD or a 304).
             "content": { "size": record.body_bytes, "mimeType": mime },
             "redirectURL": location,

@@ -133,6 +133,29 @@ impl<T: Read + Send> SequentialReader<std::io::BufReader<T>> {
     }
 }
 
+// profile patch: the head reader scans the buffered bytes for the end of a line instead of
+// pulling them one call at a time (a fifth of the server's instructions under wrk).
+impl<R: std::io::BufRead + Send> std::io::BufRead for SequentialReader<R> {
+    fn fill_buf(&mut self) -> IoResult<&[u8]> {
+        if let SequentialReaderInner::Waiting(recv) = &self.inner {
+            let reader = recv
+                .recv()
+                .map_err(|_| std::io::Error::other("the previous reader is gone"))?;
+            self.inner = SequentialReaderInner::MyTurn(reader);
+        }
+        match &mut self.inner {
+            SequentialReaderInner::MyTurn(reader) => reader.fill_buf(),
+            _ => Ok(&[]),
+        }
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if let SequentialReaderInner::MyTurn(reader) = &mut self.inner {
+            reader.consume(amount);
+        }
+    }
+}
+
 impl<R: Read + Send> Read for SequentialReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
         let mut reader = match self.inner {
@@ -155,6 +178,16 @@ impl<W: Write + Send> Write for SequentialWriter<W> {
         self.trigger = None;
 
         self.writer.lock().unwrap().write(buf)
+    }
+
+    // profile patch: passed on (see `VectoredBufWriter`)
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> IoResult<usize> {
+        if let Some(v) = self.trigger.as_mut() {
+            v.recv().unwrap()
+        }
+        self.trigger = None;
+
+        self.writer.lock().unwrap().write_vectored(bufs)
     }
 
     fn flush(&mut self) -> IoResult<()> {
