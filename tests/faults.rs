@@ -793,7 +793,9 @@ fn the_server_survives_churning_sources_and_converges() {
             && !dist.join("gone").exists()
     });
     assert!(on_disk, "dist/ does not reflect the final state");
-    assert_eq!(leftovers(&dist), Vec::<String>::new());
+    // The writer may still be removing the tree it swapped out the moment the new one shows.
+    let cleaned = eventually(Duration::from_secs(30), || leftovers(&dist).is_empty());
+    assert!(cleaned, "left beside dist/: {:?}", leftovers(&dist));
     println!("{iterations} changes in {churned:?}; the final state served after {served_after:?}");
 }
 

@@ -195,6 +195,63 @@ fn raw_exchange(addr: SocketAddr, raw: &[u8]) -> Vec<u8> {
     received
 }
 
+/// A connection to `server` from local port `port`, bound with `SO_REUSEADDR` so that the port
+/// of an earlier connection can be bound again at once. (`std` cannot choose a client's port.)
+#[cfg(target_os = "linux")]
+fn connect_from(port: u16, server: SocketAddr) -> std::io::Result<TcpStream> {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(server) = server else {
+        panic!("the test server listens on IPv4: {server}")
+    };
+    let address = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    let check = |result: libc::c_int| {
+        if result < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(result)
+        }
+    };
+    let size = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: a new socket, owned by the `TcpStream` (closed when it drops) before anything
+    // can fail; every pointer passed points to a live value of the size given.
+    unsafe {
+        let fd = check(libc::socket(
+            libc::AF_INET,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+            0,
+        ))?;
+        let stream = TcpStream::from_raw_fd(fd);
+        let one: libc::c_int = 1;
+        check(libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        ))?;
+        let local = address(std::net::Ipv4Addr::LOCALHOST, port);
+        check(libc::bind(
+            fd,
+            (&local as *const libc::sockaddr_in).cast(),
+            size,
+        ))?;
+        let remote = address(*server.ip(), server.port());
+        check(libc::connect(
+            fd,
+            (&remote as *const libc::sockaddr_in).cast(),
+            size,
+        ))?;
+        Ok(stream)
+    }
+}
+
 /// A response as received: status line, header lines (as sent, without CRLF), the size of the
 /// head (through the blank line) and of the body.
 #[derive(Debug)]
@@ -1098,54 +1155,56 @@ fn pipelined_requests_are_numbered_in_the_order_sent() {
 /// A new TCP connection that happens to come from the port of an earlier, closed one (ports are
 /// reused: Linux hands them out again after some ten thousand connections to one server, and a
 /// client may bind one on purpose) is a new connection.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_new_connection_from_a_reused_client_port_is_a_new_connection() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: this test needs curl (--local-port)"
-        );
-        return;
-    }
     let site = Site::example();
     let mut server = Server::start(&site, "ports.har", &[]);
-    // Which side closes first decides whether the client's port sits in TIME_WAIT afterwards
-    // (then curl cannot bind it again: exit 45), so the pair is tried on up to three ports.
+    let addr = server.addr;
+    // Each exchange reads until the server closes, so the server closes first and its side,
+    // not the client's port, waits in TIME_WAIT. A new connection from that port may still be
+    // refused while the server's side waits (its answer to the SYN depends on the kernel), so
+    // up to three ports are tried; every refusal is reported.
     let mut sent = 0;
     let mut reused = None;
+    let mut refusals = Vec::new();
     for attempt in 0..3 {
         let port = {
             let probe = TcpListener::bind("127.0.0.1:0").unwrap();
             probe.local_addr().unwrap().port()
         };
-        let mut codes = Vec::new();
+        let mut answered = 0;
         for step in ["r1", "r2"] {
-            let status = Command::new("curl")
-                .args(["-s", "-o", "/dev/null", "--max-time", "10"])
-                .args(["--local-port", &port.to_string()])
-                .args(["-H", "Connection: close"])
-                .args(["-H", &format!("X-Step: {step}-{attempt}")])
-                .arg(format!("http://{}/", server.addr))
-                .status()
-                .unwrap();
-            codes.push(status.code());
-        }
-        match codes.as_slice() {
-            [Some(0), Some(0)] => {
-                sent += 2;
-                reused = Some(attempt);
-                break;
+            let raw = request(
+                addr,
+                "GET",
+                "/",
+                &format!("{step}-{attempt}"),
+                &[("Connection", "close")],
+            );
+            match connect_from(port, addr) {
+                Ok(mut stream) => {
+                    stream.set_read_timeout(Some(WAIT)).unwrap();
+                    stream.write_all(&raw).unwrap();
+                    let mut received = Vec::new();
+                    stream.read_to_end(&mut received).unwrap();
+                    assert!(received.starts_with(b"HTTP/1.1 200"), "{step}-{attempt}");
+                    answered += 1;
+                    sent += 1;
+                }
+                Err(e) => {
+                    refusals.push(format!("{step}-{attempt} from port {port}: {e}"));
+                    break;
+                }
             }
-            [Some(0), Some(45)] => sent += 1,
-            other => panic!("curl failed: exit codes {other:?}"),
+        }
+        if answered == 2 {
+            reused = Some(attempt);
+            break;
         }
     }
     let Some(attempt) = reused else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: the OS kept each client port in TIME_WAIT, so no port could be reused"
-        );
-        return;
+        panic!("no port could be used twice: {refusals:?}");
     };
     let (r1, r2) = (format!("r1-{attempt}"), format!("r2-{attempt}"));
     server.wait_for_exchanges(sent);
