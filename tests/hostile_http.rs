@@ -7,7 +7,7 @@
 //! of header fields (`a_huge_request_head_gets_431`, `a_431_announces_that_the_connection_closes`),
 //! bodies on GET and POST (`a_request_with_a_body_is_answered_and_its_connection_closed`), chunked
 //! bodies (`a_chunked_request_body_is_never_taken_for_a_request`), absurd lengths
-//! (`an_absurd_content_length_does_not_kill_a_worker`), a trickled head
+//! (`an_absurd_content_length_does_not_kill_the_server`), a trickled head
 //! (`a_client_trickling_its_head_gets_408_or_is_closed`), `OPTIONS *` and other methods
 //! (`other_methods_get_405_with_allow`), and 500 idle connections alone
 //! (`five_hundred_idle_connections_do_not_starve_the_server`).

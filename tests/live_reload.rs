@@ -984,7 +984,7 @@ fn stopping_the_server_stops_the_rebuilds() {
 /// Open tabs hold no thread that answers requests (when there were 8 workers, 40 streams would
 /// have held them all): pages are still served at once, and every stream gets the next reload.
 #[test]
-fn many_open_tabs_do_not_use_up_the_workers() {
+fn many_open_tabs_do_not_use_up_the_server() {
     let served = Served::start(Site::example());
     let mut tabs: Vec<Events> = (0..40).map(|_| served.events().0).collect();
     let started = Instant::now();

@@ -1239,7 +1239,7 @@ fn beyond_max_connections_a_client_gets_503_at_once() {
 /// client that trickles the body. (Requests are now answered on their connection's thread;
 /// the test stands, so that no request can hold the server again.)
 #[test]
-fn unsent_request_bodies_do_not_hold_the_workers() {
+fn unsent_request_bodies_do_not_hold_the_server() {
     let served = Served::start(test_site());
     let mut greedy = Vec::new();
     for _ in 0..2 {
@@ -1270,7 +1270,7 @@ fn unsent_request_bodies_do_not_hold_the_workers() {
 /// allocated, like 1 TiB, aborts the whole process instead: see tests/serve_cli.rs.) Requests are
 /// now answered on their connection's thread; the test stands.
 #[test]
-fn an_absurd_content_length_does_not_kill_a_worker() {
+fn an_absurd_content_length_does_not_kill_the_server() {
     let served = Served::start(test_site());
     let mut conn = served.conn();
     conn.send(
