@@ -460,9 +460,8 @@ fn sibling_prefixes(name: &str) -> [String; 4] {
 /// `out`: when `out` is missing and a previous complete tree stands aside as `.NAME.old-<pid>`
 /// (the build died between its two renames), that tree is renamed back to `out`; then every
 /// staging, retired or half-removed directory of profile's, and any file left on its way to
-/// replacing one in `out`, is removed. Best effort: a failure
-/// here only leaves a directory for the next build to try again. `build`, `serve` and every
-/// write of the output call it first.
+/// replacing one in `out`, is removed. Best effort: a failure here only leaves a directory for
+/// the next build to try again. `build`, `serve` and every write of the output call it first.
 pub fn recover(out: &Path) {
     let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
