@@ -498,23 +498,26 @@ impl Counting {
     }
 }
 
-impl Write for Counting {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
+impl Counting {
+    /// Notes that `n` more bytes left; returns `n`.
+    fn count(&mut self, n: usize) -> usize {
         self.written += n as u64;
         if n > 0 && self.first.is_none() {
             self.first = Some(self.since.elapsed());
         }
-        Ok(n)
+        n
+    }
+}
+
+impl Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        Ok(self.count(n))
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
         let n = self.inner.write_vectored(bufs)?;
-        self.written += n as u64;
-        if n > 0 && self.first.is_none() {
-            self.first = Some(self.since.elapsed());
-        }
-        Ok(n)
+        Ok(self.count(n))
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
