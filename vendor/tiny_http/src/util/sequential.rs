@@ -170,32 +170,31 @@ impl<R: Read + Send> Read for SequentialReader<R> {
     }
 }
 
-impl<W: Write + Send> Write for SequentialWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> IoResult<usize> {
+impl<W: Write + Send> SequentialWriter<W> {
+    // profile patch: the wait for the previous writer, once for `write`, `write_vectored` and
+    // `flush` (upstream repeated it in each)
+    fn wait_for_turn(&mut self) {
         if let Some(v) = self.trigger.as_mut() {
             v.recv().unwrap()
         }
         self.trigger = None;
+    }
+}
 
+impl<W: Write + Send> Write for SequentialWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> IoResult<usize> {
+        self.wait_for_turn();
         self.writer.lock().unwrap().write(buf)
     }
 
     // profile patch: passed on (see `VectoredBufWriter`)
     fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> IoResult<usize> {
-        if let Some(v) = self.trigger.as_mut() {
-            v.recv().unwrap()
-        }
-        self.trigger = None;
-
+        self.wait_for_turn();
         self.writer.lock().unwrap().write_vectored(bufs)
     }
 
     fn flush(&mut self) -> IoResult<()> {
-        if let Some(v) = self.trigger.as_mut() {
-            v.recv().unwrap()
-        }
-        self.trigger = None;
-
+        self.wait_for_turn();
         self.writer.lock().unwrap().flush()
     }
 }
