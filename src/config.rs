@@ -22,7 +22,7 @@ const TOP_KEYS: &[&str] = &[
     "build",
 ];
 /// Every key of `[build]`.
-const BUILD_KEYS: &[&str] = &["headers", "precompress"];
+const BUILD_KEYS: &[&str] = &["headers", "precompress", "keep_metadata", "audio"];
 /// Every key of `[profile]`.
 const PROFILE_KEYS: &[&str] = &[
     "name",
@@ -62,6 +62,21 @@ pub struct BuildOptions {
     pub headers: bool,
     /// Write `.gz` and `.br` beside each text file where they are smaller.
     pub precompress: bool,
+    /// Publish images and recordings with their metadata (GPS position, camera, names).
+    pub keep_metadata: bool,
+    /// `audio = "keep"`: publish a WAV or FLAC recording only as it is, without the Opus copy.
+    pub keep_audio: bool,
+}
+
+/// `[build] audio`: what happens to a lossless recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+enum AudioMode {
+    /// Also publish a copy compressed for speech, played first (the default).
+    #[default]
+    Compress,
+    /// Publish the original only.
+    Keep,
 }
 
 /// The `[profile]` table.
@@ -147,6 +162,10 @@ struct RawBuild {
     headers: bool,
     #[serde(default)]
     precompress: bool,
+    #[serde(default)]
+    keep_metadata: bool,
+    #[serde(default)]
+    audio: AudioMode,
 }
 
 #[derive(Deserialize)]
@@ -303,6 +322,8 @@ pub fn parse(source: &str, file: &Path, root: &Path) -> Result<SiteConfig> {
         .map_or_else(BuildOptions::default, |b| BuildOptions {
             headers: b.headers,
             precompress: b.precompress,
+            keep_metadata: b.keep_metadata,
+            keep_audio: b.audio == AudioMode::Keep,
         });
 
     Ok(SiteConfig {

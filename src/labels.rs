@@ -27,6 +27,7 @@ pub struct Labels {
     pub not_found_text: &'static str,
     pub back_home: &'static str,
     pub logo_alt_suffix: &'static str,
+    pub duration: &'static str,
 }
 
 const ZH_CN: Labels = Labels {
@@ -50,6 +51,7 @@ const ZH_CN: Labels = Labels {
     not_found_text: "你要找的页面不存在，可能已被移动或删除。",
     back_home: "返回首页",
     logo_alt_suffix: "的标志",
+    duration: "时长",
 };
 
 const EN: Labels = Labels {
@@ -73,6 +75,7 @@ const EN: Labels = Labels {
     not_found_text: "The page you asked for does not exist; it may have moved or been deleted.",
     back_home: "Back to the home page",
     logo_alt_suffix: "'s logo",
+    duration: "Duration",
 };
 
 /// The labels for `lang`.

@@ -6,17 +6,23 @@
 //! [`output`] writes that to disk atomically; [`bundle`] packs it into one archive.
 
 pub mod bundle;
+pub mod cache;
 pub mod config;
 pub mod content;
+pub mod derived;
 pub mod error;
 pub mod hosting;
 pub mod init;
 pub mod labels;
 pub mod media;
 pub mod output;
+pub mod picture;
 pub mod render;
+pub mod responsive;
 pub mod serve;
 pub mod site;
+pub mod speech;
+pub mod strip;
 pub mod text;
 pub mod theme;
 
@@ -40,6 +46,8 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Where it went.
     pub out: PathBuf,
+    /// What was removed from the published images and recordings.
+    pub privacy: derived::Privacy,
 }
 
 impl std::fmt::Display for BuildReport {
@@ -54,7 +62,14 @@ impl std::fmt::Display for BuildReport {
             human_size(self.bytes),
             self.elapsed.as_millis(),
             self.out.display()
-        )
+        )?;
+        if let Some(summary) = self.privacy.summary() {
+            write!(f, "\n{summary}")?;
+        }
+        for warning in self.privacy.warnings() {
+            write!(f, "\n{warning}")?;
+        }
+        Ok(())
     }
 }
 
@@ -86,6 +101,7 @@ pub fn build(root: &Path, out: &Path) -> Result<BuildReport> {
         bytes,
         elapsed: started.elapsed(),
         out: out.to_path_buf(),
+        privacy: output.privacy.clone(),
     })
 }
 

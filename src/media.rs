@@ -87,6 +87,13 @@ pub static M4A: Format = format(
 );
 /// Raw AAC in ADTS frames.
 pub static AAC: Format = format("AAC audio", MediaKind::Audio, "audio/aac", &["aac"]);
+/// Opus (or Vorbis) audio in WebM, as browsers' MediaRecorder and recorder apps write it.
+pub static WEBM: Format = format(
+    "WebM audio",
+    MediaKind::Audio,
+    "audio/webm",
+    &["webm", "weba"],
+);
 /// FLAC audio.
 pub static FLAC: Format = format("FLAC audio", MediaKind::Audio, "audio/flac", &["flac"]);
 
@@ -115,7 +122,10 @@ static SIGNATURES: &[(&[u8], Sniffed)] = &[
     (b"PK\x05\x06", Err("a ZIP archive")),
     (b"\x7FELF", Err("an ELF executable")),
     (b"\x1F\x8B", Err("a gzip archive")),
-    (b"\x1A\x45\xDF\xA3", Err("a WebM or Matroska media file")),
+    (
+        b"#!AMR",
+        Err("an AMR recording, which no browser plays (convert it with: ffmpeg -i recording.amr -vn -map_metadata -1 -c:a aac -b:a 96k recording.m4a)"),
+    ),
     (
         b"II*\0",
         Err("a TIFF image (not supported; convert it to PNG)"),
@@ -146,6 +156,7 @@ pub fn detect(bytes: &[u8]) -> Result<&'static Format, String> {
         .iter()
         .find(|(magic, _)| bytes.starts_with(magic))
         .map(|&(_, verdict)| verdict)
+        .or_else(|| ebml(bytes))
         .or_else(|| riff(bytes))
         .or_else(|| iso_media(bytes))
         .or_else(|| ogg(bytes))
@@ -162,6 +173,18 @@ pub fn detect(bytes: &[u8]) -> Result<&'static Format, String> {
     Err(match weak {
         Some((_, what)) => what.to_string(),
         None => format!("unrecognised binary data starting {}", hex(bytes)),
+    })
+}
+
+/// WebM and Matroska share EBML; only a WebM holding audio alone is a recording.
+fn ebml(bytes: &[u8]) -> Option<Sniffed> {
+    if !bytes.starts_with(b"\x1A\x45\xDF\xA3") {
+        return None;
+    }
+    Some(match crate::strip::audio::webm_is_audio_only(bytes) {
+        Ok(true) => Ok(&WEBM),
+        Ok(false) => Err("a video (WebM or Matroska): use its sound alone, e.g. ffmpeg -i video.webm -vn -c:a copy audio.webm"),
+        Err(_) => Err("a WebM or Matroska media file that is not an Opus or Vorbis recording"),
     })
 }
 
@@ -189,7 +212,9 @@ fn iso_media(bytes: &[u8]) -> Option<Sniffed> {
         b"mp41" | b"mp42" | b"isom" | b"dash" | [b'i', b's', b'o', b'2'..=b'9'] => Ok(&M4A),
         b"qt  " => Err("a QuickTime video"),
         b"M4V " | b"M4VH" | b"M4VP" | b"F4V " | b"F4P " | b"avc1" => Err("an MP4 video"),
-        [b'3', b'g', ..] => Err("a 3GP video"),
+        [b'3', b'g', ..] => Err(
+            "a 3GP recording, which no browser plays (convert it with: ffmpeg -i recording.3gp -vn -map_metadata -1 -c:a aac -b:a 96k recording.m4a)",
+        ),
         b"avif" | b"avis" => Err("an AVIF image (not supported; convert it to PNG)"),
         b"heic" | b"heix" | b"mif1" | b"msf1" => {
             Err("a HEIC/HEIF image (not supported; convert it to PNG)")
@@ -664,7 +689,9 @@ mod tests {
             "a QuickTime video"
         );
         assert_eq!(described(b"\0\0\0\x14ftypM4V \0\0\0\0"), "an MP4 video");
-        assert_eq!(described(b"\0\0\0\x14ftyp3gp5\0\0\0\0"), "a 3GP video");
+        assert!(described(b"\0\0\0\x14ftyp3gp5\0\0\0\0")
+            .starts_with("a 3GP recording, which no browser plays (convert it with: ffmpeg -i"));
+        assert!(described(b"#!AMR\n\x3c").starts_with("an AMR recording"));
         assert!(described(b"\0\0\0\x1Cftypheic\0\0\0\0").starts_with("a HEIC/HEIF image"));
         assert!(described(b"\0\0\0\x1Cftypavif\0\0\0\0").starts_with("an AVIF image"));
     }
@@ -694,10 +721,7 @@ mod tests {
         assert_eq!(described(b"\x7FELF\x02\x01\x01\0"), "an ELF executable");
         assert_eq!(described(b"MZ\x90\0\x03\0\0\0"), "a Windows executable");
         assert_eq!(described(b"\x1F\x8B\x08\0\0\0\0\0"), "a gzip archive");
-        assert_eq!(
-            described(b"\x1A\x45\xDF\xA3\x9F\x42"),
-            "a WebM or Matroska media file"
-        );
+        assert!(described(b"\x1A\x45\xDF\xA3\x9F\x42").starts_with("a WebM or Matroska media file"));
     }
 
     #[test]

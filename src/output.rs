@@ -28,6 +28,8 @@ pub struct Output {
     /// How many entries are precompressed copies: none in most builds, and then the server
     /// need not look for copies of each file it sends.
     copies: usize,
+    /// What was removed from the published media, for the build's summary.
+    pub privacy: crate::derived::Privacy,
 }
 
 /// One file of the output.

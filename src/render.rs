@@ -2,6 +2,7 @@
 //! once, so the output works at `/`, under any sub-path and from `file://`.
 
 use std::borrow::Cow;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -11,9 +12,12 @@ use crate::hosting;
 use crate::labels::{self, Labels};
 use std::sync::Arc;
 
+use crate::derived::{publishable, Metadata};
 use crate::output::{Body, Entry, Output};
+use crate::picture::{self, Variant};
+use crate::responsive::{self, ImageSource, Job};
 use crate::site::{Media, Site, ASSETS_DIR};
-use crate::text::encode_url_path;
+use crate::text::{self, encode_url_path};
 
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
@@ -40,7 +44,8 @@ struct PageContext<'a> {
     /// Relative URLs, already joined with `root`.
     home_url: String,
     stylesheet_url: String,
-    logo: MediaContext,
+    /// The logo, and what the theme's `image()` needs to make its copies.
+    logo: ImageSource,
     audio: MediaContext,
     nav: Vec<NavItem<'a>>,
     /// The page's rendered Markdown.
@@ -67,7 +72,21 @@ struct OpenGraph {
 
 #[derive(Serialize)]
 struct MediaContext {
+    /// The URL to download: the compressed copy when there is one.
     url: String,
+    mime: &'static str,
+    /// The `<source>` elements, best first: the Opus copy of a WAV or FLAC, then the original.
+    sources: Vec<SourceContext>,
+    /// How long it plays, `1:05`, in the page's language's digits (the same in both).
+    duration: Option<String>,
+    /// The same as an ISO 8601 duration (`PT65S`), for `<time datetime>`.
+    duration_iso: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SourceContext {
+    url: String,
+    #[serde(rename = "type")]
     mime: &'static str,
 }
 
@@ -107,11 +126,76 @@ struct SharedUrls {
 /// Renders every page and lays out every asset.
 pub fn render(site: &Site) -> Result<Output> {
     let mut output = Output::default();
+    let cache = crate::cache::Cache::new(&site.root);
     let shared = add_shared_files(site, &mut output)?;
     render_pages(site, &shared, &mut output, None)?;
+    // Encoding a recording takes one core for a second or more: the photo's copies are made on
+    // the others meanwhile.
+    let (logo, speech) = rayon::join(
+        || logo_copies(site, &output, &cache),
+        || crate::derived::speech_copy(site, &output, &cache),
+    );
+    for (path, entry) in logo?.into_iter().chain(speech?) {
+        output.insert(path, entry)?;
+    }
+    note_logo_metadata(site, &mut output);
     add_host_files(site, &mut output, None)?;
+    // Only a complete build knows every entry that is still in use.
+    cache.prune();
     Ok(output)
 }
+
+/// A photo logo is published only as copies made from its pixels, so its metadata never is;
+/// the build's summary still says what stayed behind.
+fn note_logo_metadata(site: &Site, output: &mut Output) {
+    if default_logo_copy(site).is_none() {
+        return;
+    }
+    let found = site
+        .logo
+        .bytes
+        .as_deref()
+        .and_then(|bytes| crate::strip::image::inspect(bytes).ok())
+        .filter(|found| found.any());
+    if let Some(found) = found {
+        let shown = shown_path(site, &site.logo.path);
+        output.privacy.stripped.insert(shown, found);
+    }
+}
+
+/// Makes the logo copies that the templates asked for with `image()`, and the default copy.
+fn logo_copies(
+    site: &Site,
+    output: &Output,
+    cache: &crate::cache::Cache,
+) -> Result<Vec<(String, Entry)>> {
+    let mut jobs = std::mem::take(
+        &mut *site
+            .theme
+            .image_jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    jobs.extend(default_logo_copy(site));
+    crate::derived::image_copies(site, jobs, output, cache)
+}
+
+/// For a photo logo, the copy that stands for the original wherever a theme uses `logo.url`
+/// (and the link preview's `og:image`): the fallback format, at most 1200 pixels wide, as
+/// link previews want. The original, with its metadata, is never published.
+fn default_logo_copy(site: &Site) -> Option<(String, Job)> {
+    let info = site.logo.picture.filter(|info| !info.animated)?;
+    let variant = Variant::fit(&info, OG_IMAGE_WIDTH, None, picture::fallback(&info));
+    let path = responsive::variant_path(
+        logo_stem(&site.logo),
+        &crate::output::hex(&site.logo.hash),
+        &variant,
+    );
+    Some((path, Job { variant }))
+}
+
+/// The width link previews (Open Graph) show best, and the most they download.
+const OG_IMAGE_WIDTH: u32 = 1200;
 
 /// Renders again only the pages made from the content files in `sources` (paths relative to
 /// `content/`, e.g. `index.md`, `notes/lab1.md`), keeping every other entry of `previous`. Right
@@ -120,6 +204,10 @@ pub fn render_changed_pages(site: &Site, previous: &Output, sources: &[String]) 
     let mut output = previous.clone();
     let shared = shared_urls(site);
     render_pages(site, &shared, &mut output, Some(sources))?;
+    let cache = crate::cache::Cache::new(&site.root);
+    for (path, entry) in logo_copies(site, &output, &cache)? {
+        output.insert(path, entry)?;
+    }
     add_host_files(site, &mut output, Some(previous))?;
     Ok(output)
 }
@@ -206,14 +294,8 @@ fn render_pages(
             description: description.unwrap_or(&site.config.description),
             home_url: url("index.html"),
             stylesheet_url: url(&shared.stylesheet),
-            logo: MediaContext {
-                url: url(&shared.logo),
-                mime: site.logo.format.mime,
-            },
-            audio: MediaContext {
-                url: url(&shared.audio),
-                mime: site.audio.format.mime,
-            },
+            logo: logo_source(site, url(&shared.logo), &root),
+            audio: audio_context(site, &url),
             nav: nav_items(site, labels, &root, output_path),
             content,
             root,
@@ -368,8 +450,83 @@ fn all_pages_list(site: &Site) -> String {
 fn shared_urls(site: &Site) -> SharedUrls {
     SharedUrls {
         stylesheet: stylesheet_path(site),
-        logo: media_path(&site.logo),
+        logo: logo_path(site),
         audio: media_path(&site.audio),
+    }
+}
+
+/// Where `logo.url` points: a photo's default copy, or the SVG or animation itself.
+fn logo_path(site: &Site) -> String {
+    match default_logo_copy(site) {
+        Some((path, _)) => path,
+        None => media_path(&site.logo),
+    }
+}
+
+/// The `audio` object of a page.
+fn audio_context(site: &Site, url: &dyn Fn(&str) -> String) -> MediaContext {
+    let original = SourceContext {
+        url: url(&media_path(&site.audio)),
+        mime: site.audio.format.mime,
+    };
+    let mut sources = Vec::new();
+    if let Some(copy) = crate::derived::speech_copy_path(site) {
+        sources.push(SourceContext {
+            url: url(&copy),
+            mime: crate::derived::SPEECH_MIME,
+        });
+    }
+    sources.push(original);
+    let duration = site.audio.duration;
+    MediaContext {
+        url: sources[0].url.clone(),
+        mime: sources[0].mime,
+        duration: duration.map(crate::speech::format_duration),
+        duration_iso: duration.map(|d| format!("PT{:.1}S", d.as_secs_f64())),
+        sources,
+    }
+}
+
+/// The `logo` object of a page.
+fn logo_source(site: &Site, url: String, root: &str) -> ImageSource {
+    let logo = &site.logo;
+    let (width, height, alpha, kind) = match logo.picture {
+        Some(info) if info.animated => (info.width, info.height, info.alpha, "animated"),
+        Some(info) => (info.width, info.height, info.alpha, "raster"),
+        None => (0, 0, true, "vector"),
+    };
+    let mime = match logo.picture {
+        Some(info) if !info.animated => picture::fallback(&info).mime(),
+        _ => logo.format.mime,
+    };
+    ImageSource {
+        url,
+        mime: mime.to_string(),
+        root: root.to_string(),
+        stem: logo_stem(logo).to_string(),
+        hash: crate::output::hex(&logo.hash),
+        width,
+        height,
+        alpha,
+        kind: kind.to_string(),
+    }
+}
+
+/// A path as the user names it: relative to the site root when inside it.
+fn shown_path(site: &Site, path: &Path) -> String {
+    text::portable_path(
+        &path
+            .strip_prefix(&site.root)
+            .unwrap_or(path)
+            .to_string_lossy(),
+    )
+}
+
+/// The file name without its extension: `phone.jpg` → `phone`.
+fn logo_stem(media: &Media) -> &str {
+    match media.file_name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => &media.file_name,
     }
 }
 
@@ -377,9 +534,23 @@ fn shared_urls(site: &Site) -> SharedUrls {
 fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
     let (stylesheet, css) = stylesheet_entry(site);
     output.insert(stylesheet.clone(), css)?;
-    for media in [&site.logo, &site.audio] {
-        output.insert(media_path(media), media_entry(media))?;
+    let metadata = if site.config.build.keep_metadata {
+        Metadata::Keep
+    } else {
+        Metadata::Strip
+    };
+    let mut privacy = std::mem::take(&mut output.privacy);
+    let mut publish = |entry: Entry, shown: &Path| {
+        let shown = shown_path(site, shown);
+        publishable(entry, &shown, metadata, &mut privacy)
+    };
+    // A photo logo is published only as the copies made from it.
+    if default_logo_copy(site).is_none() {
+        let entry = publish(media_entry(&site.logo), &site.logo.path)?;
+        output.insert(media_path(&site.logo), entry)?;
     }
+    let entry = publish(media_entry(&site.audio), &site.audio.path)?;
+    output.insert(media_path(&site.audio), entry)?;
     for asset in &site.assets {
         let (hash, stamp) = crate::output::hash_file_cached(&asset.path)
             .map_err(|e| crate::error::Error::io(&asset.path, &e))?;
@@ -391,14 +562,16 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
             path: asset.path.clone(),
             stamp,
         };
-        output.insert(
-            path.clone(),
-            Entry::new(body, hash, with_charset(mime), path),
+        let entry = publish(
+            Entry::new(body, hash, with_charset(mime), path.clone()),
+            &asset.path,
         )?;
+        output.insert(path, entry)?;
     }
+    output.privacy = privacy;
     Ok(SharedUrls {
         stylesheet,
-        logo: media_path(&site.logo),
+        logo: logo_path(site),
         audio: media_path(&site.audio),
     })
 }

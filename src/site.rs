@@ -54,7 +54,14 @@ pub struct Media {
     pub format: &'static Format,
     /// The file name as written, without directories (`logo.png`).
     pub file_name: String,
+    /// For a raster image: its size, alpha and animation, read from its header.
+    pub picture: Option<crate::picture::Info>,
+    /// For a recording: how long it plays.
+    pub duration: Option<std::time::Duration>,
 }
+
+/// The largest logo or recording read: well over any phone photo or an hour of WAV.
+pub const MAX_MEDIA_BYTES: u64 = 200 * 1024 * 1024;
 
 /// A file under `assets/` other than the logo and audio.
 #[derive(Debug, Clone)]
@@ -176,20 +183,34 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
     // is hashed in chunks, never held whole, and not hashed again while it is unchanged.
     let head = read_head(&file.path, 64 * 1024).map_err(not_readable)?;
     let stamp = crate::output::FileStamp::of(&file.path).map_err(not_readable)?;
-    let (hash, stamp, bytes) = if stamp.len <= IN_MEMORY_LIMIT {
+    if stamp.len > MAX_MEDIA_BYTES {
+        return Err(at_key(format!(
+            "{key} `{}` is {}, over the limit of {}",
+            file.written,
+            crate::human_size(stamp.len),
+            crate::human_size(MAX_MEDIA_BYTES)
+        ))
+        .hint("use a smaller file"));
+    }
+    // A raster logo is decoded to be resized, and a recording's length read: read whole.
+    let raster = want == MediaKind::Image
+        && media::detect(&head).is_ok_and(|f| f.kind == MediaKind::Image && f != &media::SVG);
+    let (hash, stamp, bytes) = if stamp.len <= IN_MEMORY_LIMIT || raster || want == MediaKind::Audio
+    {
         let bytes = std::fs::read(&file.path).map_err(not_readable)?;
         let stamp = crate::output::FileStamp {
             len: bytes.len() as u64,
             ..stamp
         };
-        (crate::output::sha256(&bytes), stamp, Some(bytes.into()))
+        let bytes: std::sync::Arc<[u8]> = bytes.into();
+        (crate::output::sha256(&bytes), stamp, Some(bytes))
     } else {
         let (hash, stamp) = crate::output::hash_file_cached(&file.path).map_err(not_readable)?;
         (hash, stamp, None)
     };
     let (wanted, accepted) = match want {
         MediaKind::Image => ("an image", "PNG, JPEG, GIF, WebP or SVG"),
-        MediaKind::Audio => ("audio", "MP3, Ogg/Opus, WAV, M4A/AAC or FLAC"),
+        MediaKind::Audio => ("audio", "MP3, M4A/AAC, WebM/Opus, Ogg/Opus, WAV or FLAC"),
     };
     let format = match media::detect(&head) {
         Ok(format) if format.kind == want => format,
@@ -209,6 +230,26 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
             .hint(format!("use {accepted}")))
         }
     };
+    let picture = match (
+        &bytes,
+        format.kind == MediaKind::Image && format != &media::SVG,
+    ) {
+        (Some(bytes), true) => Some(crate::picture::inspect(bytes.as_ref()).map_err(|why| {
+            at_key(format!("{key} `{}` cannot be used: {why}", file.written))
+                .hint("open it in an image editor and export it again as JPEG or PNG")
+        })?),
+        _ => None,
+    };
+    let duration = match (&bytes, format.kind) {
+        (Some(bytes), MediaKind::Audio) => {
+            Some(crate::speech::duration(bytes.as_ref()).map_err(|why| {
+                at_key(format!("{key} `{}` cannot be used: {why}", file.written)).hint(
+                    "record or export it again; MP3, M4A, WebM, Ogg, WAV and FLAC are accepted",
+                )
+            })?)
+        }
+        _ => None,
+    };
     let file_name = file
         .written
         .rsplit('/')
@@ -222,6 +263,8 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
         stamp,
         format,
         file_name,
+        picture,
+        duration,
     })
 }
 

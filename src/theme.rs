@@ -34,6 +34,8 @@ pub struct Theme {
     pub stylesheet: String,
     /// Where each template came from and its text, for error messages.
     origins: BTreeMap<String, (PathBuf, String)>,
+    /// The image copies the templates asked for with `image()` while rendering.
+    pub image_jobs: crate::responsive::Jobs,
 }
 
 impl std::fmt::Debug for Theme {
@@ -87,10 +89,18 @@ impl Theme {
         if let Err(e) = tera.add_raw_templates(templates) {
             return Err(tera_error(&e, &origins));
         }
+        let image_jobs = crate::responsive::Jobs::default();
+        tera.register_function(
+            "image",
+            crate::responsive::ImageFunction {
+                jobs: image_jobs.clone(),
+            },
+        );
         Ok(Theme {
             tera,
             stylesheet,
             origins,
+            image_jobs,
         })
     }
 

@@ -384,12 +384,20 @@ fn refuses_a_foreign_directory_named_through_a_missing_directory() {
     assert!(kept, "the user's directory was replaced");
 }
 
-/// A recording over the in-memory limit, made from the example's MP3 header and zeros.
+/// A recording over the in-memory limit: 3 MB of silence in a WAV (8 kHz mono 16-bit).
 fn with_long_recording(site: &Site) -> std::path::PathBuf {
-    let audio = site.path("assets/introduction.mp3");
-    let mut bytes = fs::read(&audio).unwrap()[..4096].to_vec();
-    bytes.resize(3 << 20, 0);
+    let data = 3u32 << 20;
+    let mut bytes = b"RIFF".to_vec();
+    bytes.extend_from_slice(&(36 + data).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt \x10\0\0\0\x01\0\x01\0");
+    bytes.extend_from_slice(&8000u32.to_le_bytes());
+    bytes.extend_from_slice(&16000u32.to_le_bytes());
+    bytes.extend_from_slice(b"\x02\0\x10\0data");
+    bytes.extend_from_slice(&data.to_le_bytes());
+    bytes.resize(bytes.len() + data as usize, 0);
+    let audio = site.path("assets/long.wav");
     fs::write(&audio, bytes).unwrap();
+    site.replace("site.toml", "assets/introduction.mp3", "assets/long.wav");
     audio
 }
 
@@ -400,7 +408,7 @@ fn an_unchanged_long_recording_is_linked_from_the_previous_build_not_copied() {
     let site = Site::example();
     let audio = with_long_recording(&site);
     site.build();
-    let name = common::fingerprinted(&site.dist(), "introduction", "mp3");
+    let name = common::fingerprinted(&site.dist(), "long", "wav");
     let first = fs::metadata(site.dist().join(&name)).unwrap();
     site.write("content/index.md", "# 你好\n\nA changed page.\n");
     site.build();

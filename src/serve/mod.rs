@@ -179,6 +179,7 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         bytes,
         elapsed: started.elapsed(),
         out: config.out.clone(),
+        privacy: output.privacy.clone(),
     };
 
     let addr = listener
