@@ -198,7 +198,10 @@ fn a_photo_logo_becomes_a_picture_element_with_webp_and_a_fallback() {
             "the original is published"
         );
     }
-    common::assert_links_resolve(&site.dist(), &["https://github.com/example"]);
+    common::assert_links_resolve(
+        &site.dist(),
+        &["https://github.com/example", "mailto:lihua@example.edu.cn"],
+    );
 }
 
 #[test]
@@ -272,7 +275,7 @@ fn no_gps_camera_or_names_reach_dist() {
     assert!(
         built
             .stdout
-            .contains("Removed location, camera and other data from 4 files"),
+            .contains("Removed location, camera and other data from 3 files"),
         "{}",
         built.stdout
     );

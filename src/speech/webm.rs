@@ -358,10 +358,12 @@ pub(crate) fn duration(b: &[u8]) -> Result<Duration, String> {
                     1
                 };
                 let data_at = tn + 3 + usize::from(flags & 0x06 != 0);
-                let start = (cluster_tc as i64 + rel).max(0) as u64 * scale;
+                let start =
+                    ((cluster_tc as i64).saturating_add(rel).max(0) as u64).saturating_mul(scale);
                 // Laced blocks (rare for Opus): take every frame as long as the first.
-                let dur = opus_packet_ns(p.get(data_at..).unwrap_or(&[])).unwrap_or(0)
-                    * frames_in_block as u64;
+                let dur = opus_packet_ns(p.get(data_at..).unwrap_or(&[]))
+                    .unwrap_or(0)
+                    .saturating_mul(frames_in_block as u64);
                 first_start.get_or_insert(start);
                 last_end = Some(last_end.unwrap_or(0).max(start + dur));
             }
