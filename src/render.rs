@@ -1,5 +1,7 @@
-//! Render: [`Site`] → [`Output`], pure. Fingerprinted names and relative URLs are decided here,
-//! once, so the output works at `/`, under any sub-path and from `file://`.
+//! Render: [`Site`] → [`Output`]. Fingerprinted names and relative URLs are decided here, once,
+//! so the output works at `/`, under any sub-path and from `file://`. The templates are rendered
+//! without I/O; the logo copies they ask for and the Opus copy of a recording are then made
+//! through [`crate::derived`] and the `.profile-cache/` ([`crate::cache`]).
 
 use std::borrow::Cow;
 use std::path::Path;

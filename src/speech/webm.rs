@@ -365,7 +365,7 @@ pub(crate) fn duration(b: &[u8]) -> Result<Duration, String> {
                     .unwrap_or(0)
                     .saturating_mul(frames_in_block as u64);
                 first_start.get_or_insert(start);
-                last_end = Some(last_end.unwrap_or(0).max(start + dur));
+                last_end = Some(last_end.unwrap_or(0).max(start.saturating_add(dur)));
             }
             _ => {}
         }

@@ -389,24 +389,11 @@ fn push_png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(0).to_be_bytes());
     out.extend_from_slice(kind);
     out.extend_from_slice(data);
-    let crc = crc32(kind.iter().chain(data));
-    out.extend_from_slice(&crc.to_be_bytes());
-}
-
-/// CRC-32 (ISO 3309) as PNG chunks use it; only needed for the one chunk written anew.
-fn crc32<'a>(bytes: impl Iterator<Item = &'a u8>) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    // CRC-32 (ISO 3309) over type and data, as PNG chunks use it.
+    let mut crc = flate2::Crc::new();
+    crc.update(kind);
+    crc.update(data);
+    out.extend_from_slice(&crc.sum().to_be_bytes());
 }
 
 // ---------------------------------------------------------------------------------------------
