@@ -49,8 +49,11 @@ pub fn image_copies(
                     picture::make(decoded, &job.variant)
                 })
                 .map_err(|why| {
-                    Error::in_file(&logo.path, format!("cannot use this logo: {why}"))
-                        .hint("open it in an image editor and export it again as JPEG or PNG")
+                    Error::in_file(
+                        site.shown(&logo.path),
+                        format!("cannot use this logo: {why}"),
+                    )
+                    .hint("open it in an image editor and export it again as JPEG or PNG")
                 })?;
             let mut entry = Entry::new(
                 made.body,
@@ -245,13 +248,10 @@ pub fn speech_copy_path(site: &Site) -> Option<String> {
     if site.config.build.keep_audio || !lossless {
         return None;
     }
-    let stem = match audio.file_name.rsplit_once('.') {
-        Some((stem, _)) if !stem.is_empty() => stem,
-        _ => &audio.file_name,
-    };
     Some(format!(
-        "{}/{stem}.{}.webm",
+        "{}/{}.{}.webm",
         crate::site::ASSETS_DIR,
+        audio.stem(),
         &speech_key(site)[..8]
     ))
 }
@@ -285,7 +285,7 @@ pub fn speech_copy(site: &Site, output: &Output, cache: &Cache) -> Result<Option
         })
         .map_err(|why| {
             Error::in_file(
-                &audio.path,
+                site.shown(&audio.path),
                 format!("cannot compress this recording: {why}"),
             )
             .hint("export it again, or set audio = \"keep\" under [build] in site.toml")

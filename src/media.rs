@@ -106,6 +106,9 @@ const SNIFF_LEN: usize = 4096;
 /// Long enough to recognise a file, short enough for a one-line error message.
 const QUOTE_CHARS: usize = 24;
 
+/// What Android's old recorders write (3GP, AMR): said with the command that converts it.
+const UNPLAYABLE_RECORDING: &str = "a 3GP or AMR recording, which no browser plays";
+
 /// Signatures distinctive enough to trust before asking whether the input is text.
 static SIGNATURES: &[(&[u8], Sniffed)] = &[
     (b"\x89PNG\r\n\x1A\n", Ok(&PNG)),
@@ -122,10 +125,7 @@ static SIGNATURES: &[(&[u8], Sniffed)] = &[
     (b"PK\x05\x06", Err("a ZIP archive")),
     (b"\x7FELF", Err("an ELF executable")),
     (b"\x1F\x8B", Err("a gzip archive")),
-    (
-        b"#!AMR",
-        Err("an AMR recording, which no browser plays (convert it with: ffmpeg -i recording.amr -vn -map_metadata -1 -c:a aac -b:a 96k recording.m4a)"),
-    ),
+    (b"#!AMR", Err(UNPLAYABLE_RECORDING)),
     (
         b"II*\0",
         Err("a TIFF image (not supported; convert it to PNG)"),
@@ -162,7 +162,13 @@ pub fn detect(bytes: &[u8]) -> Result<&'static Format, String> {
         .or_else(|| ogg(bytes))
         .or_else(|| mpeg_frame(bytes));
     if let Some(verdict) = sniffed {
-        return verdict.map_err(String::from);
+        return verdict.map_err(|what| match what {
+            UNPLAYABLE_RECORDING => format!(
+                "{what} (convert it with: {})",
+                crate::strip::audio::AMR_HINT
+            ),
+            _ => what.to_string(),
+        });
     }
     if let Some(head) = text_head(bytes) {
         return detect_text(bytes, head);
@@ -212,9 +218,7 @@ fn iso_media(bytes: &[u8]) -> Option<Sniffed> {
         b"mp41" | b"mp42" | b"isom" | b"dash" | [b'i', b's', b'o', b'2'..=b'9'] => Ok(&M4A),
         b"qt  " => Err("a QuickTime video"),
         b"M4V " | b"M4VH" | b"M4VP" | b"F4V " | b"F4P " | b"avc1" => Err("an MP4 video"),
-        [b'3', b'g', ..] => Err(
-            "a 3GP recording, which no browser plays (convert it with: ffmpeg -i recording.3gp -vn -map_metadata -1 -c:a aac -b:a 96k recording.m4a)",
-        ),
+        [b'3', b'g', ..] => Err(UNPLAYABLE_RECORDING),
         b"avif" | b"avis" => Err("an AVIF image (not supported; convert it to PNG)"),
         b"heic" | b"heix" | b"mif1" | b"msf1" => {
             Err("a HEIC/HEIF image (not supported; convert it to PNG)")
@@ -689,9 +693,12 @@ mod tests {
             "a QuickTime video"
         );
         assert_eq!(described(b"\0\0\0\x14ftypM4V \0\0\0\0"), "an MP4 video");
-        assert!(described(b"\0\0\0\x14ftyp3gp5\0\0\0\0")
-            .starts_with("a 3GP recording, which no browser plays (convert it with: ffmpeg -i"));
-        assert!(described(b"#!AMR\n\x3c").starts_with("an AMR recording"));
+        let convert = format!(
+            "a 3GP or AMR recording, which no browser plays (convert it with: {})",
+            crate::strip::audio::AMR_HINT
+        );
+        assert_eq!(described(b"\0\0\0\x14ftyp3gp5\0\0\0\0"), convert);
+        assert_eq!(described(b"#!AMR\n\x3c"), convert);
         assert!(described(b"\0\0\0\x1Cftypheic\0\0\0\0").starts_with("a HEIC/HEIF image"));
         assert!(described(b"\0\0\0\x1Cftypavif\0\0\0\0").starts_with("an AVIF image"));
     }

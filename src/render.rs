@@ -19,7 +19,7 @@ use crate::output::{Body, Entry, Output};
 use crate::picture::{self, Variant};
 use crate::responsive::{self, ImageSource, Job};
 use crate::site::{Media, Site, ASSETS_DIR};
-use crate::text::{self, encode_url_path};
+use crate::text::encode_url_path;
 
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
@@ -160,7 +160,7 @@ fn note_logo_metadata(site: &Site, output: &mut Output) {
         .and_then(|bytes| crate::strip::image::inspect(bytes).ok())
         .filter(|found| found.any());
     if let Some(found) = found {
-        let shown = shown_path(site, &site.logo.path);
+        let shown = site.shown(&site.logo.path);
         output.privacy.stripped.insert(shown, found);
     }
 }
@@ -189,7 +189,7 @@ fn default_logo_copy(site: &Site) -> Option<(String, Job)> {
     let info = site.logo.picture.filter(|info| !info.animated)?;
     let variant = Variant::fit(&info, OG_IMAGE_WIDTH, None, picture::fallback(&info));
     let path = responsive::variant_path(
-        logo_stem(&site.logo),
+        site.logo.stem(),
         &crate::output::hex(&site.logo.hash),
         &variant,
     );
@@ -505,30 +505,12 @@ fn logo_source(site: &Site, url: String, root: &str) -> ImageSource {
         url,
         mime: mime.to_string(),
         root: root.to_string(),
-        stem: logo_stem(logo).to_string(),
+        stem: logo.stem().to_string(),
         hash: crate::output::hex(&logo.hash),
         width,
         height,
         alpha,
         kind: kind.to_string(),
-    }
-}
-
-/// A path as the user names it: relative to the site root when inside it.
-fn shown_path(site: &Site, path: &Path) -> String {
-    text::portable_path(
-        &path
-            .strip_prefix(&site.root)
-            .unwrap_or(path)
-            .to_string_lossy(),
-    )
-}
-
-/// The file name without its extension: `phone.jpg` → `phone`.
-fn logo_stem(media: &Media) -> &str {
-    match media.file_name.rsplit_once('.') {
-        Some((stem, _)) if !stem.is_empty() => stem,
-        _ => &media.file_name,
     }
 }
 
@@ -543,7 +525,7 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
     };
     let mut privacy = std::mem::take(&mut output.privacy);
     let mut publish = |entry: Entry, shown: &Path| {
-        let shown = shown_path(site, shown);
+        let shown = site.shown(shown);
         publishable(entry, &shown, metadata, &mut privacy)
     };
     // A photo logo is published only as the copies made from it.
@@ -608,10 +590,11 @@ fn with_charset(mime: &str) -> String {
 /// `logo.png` → `assets/logo.1a2b3c4d.png`, keeping the written extension when it fits the
 /// format and using the format's own otherwise (so a JPEG named `.png` is served as JPEG).
 fn media_path(media: &Media) -> String {
-    let (stem, ext) = match media.file_name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => (stem, ext.to_ascii_lowercase()),
-        _ => (media.file_name.as_str(), String::new()),
-    };
+    let stem = media.stem();
+    let ext = media.file_name[stem.len()..]
+        .strip_prefix('.')
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let ext = if media.format.extensions.contains(&ext.as_str()) {
         ext
     } else {

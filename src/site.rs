@@ -60,6 +60,17 @@ pub struct Media {
     pub duration: Option<std::time::Duration>,
 }
 
+impl Media {
+    /// The file name without its extension: `phone.jpg` → `phone`, for the names of what is
+    /// published from it.
+    pub fn stem(&self) -> &str {
+        match self.file_name.rsplit_once('.') {
+            Some((stem, _)) if !stem.is_empty() => stem,
+            _ => &self.file_name,
+        }
+    }
+}
+
 /// The largest logo or recording read: well over any phone photo or an hour of WAV.
 pub const MAX_MEDIA_BYTES: u64 = 200 * 1024 * 1024;
 
@@ -97,6 +108,15 @@ impl Site {
             audio,
             assets,
         })
+    }
+}
+
+impl Site {
+    /// A path of the site's as messages show it ([`text::display_path`]), with `/` on every
+    /// system.
+    pub fn shown(&self, path: &Path) -> String {
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        text::portable_path(&text::display_path(&self.root, relative).to_string_lossy())
     }
 }
 

@@ -97,6 +97,12 @@ fn photo_site(photo: &RgbImage) -> Site {
     site
 }
 
+/// Adds `text` at the end of the site's `site.toml`.
+fn append_to_site_toml(site: &Site, text: &str) {
+    let toml = site.read("site.toml");
+    site.write("site.toml", format!("{toml}\n{text}"));
+}
+
 /// The dist/ file a page attribute points at (`assets/x.webp 128w` → that file's bytes).
 fn file_of(site: &Site, url: &str) -> Vec<u8> {
     let path = url.split_whitespace().next().unwrap();
@@ -298,11 +304,7 @@ fn no_gps_camera_or_names_reach_dist() {
     assert!(image::open(site.dist().join("assets/extra.jpg")).is_ok());
 
     // With keep_metadata the files go out as they are, with a warning for the position.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(site.path("site.toml"))
-        .and_then(|mut f| std::io::Write::write_all(&mut f, b"\n[build]\nkeep_metadata = true\n"))
-        .unwrap();
+    append_to_site_toml(&site, "[build]\nkeep_metadata = true\n");
     let kept = site.build();
     kept.assert_ok();
     assert!(
@@ -356,11 +358,7 @@ fn a_wav_recording_is_also_published_as_opus_with_its_duration() {
     );
 
     // `audio = "keep"`: the original alone.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(site.path("site.toml"))
-        .and_then(|mut f| std::io::Write::write_all(&mut f, b"\n[build]\naudio = \"keep\"\n"))
-        .unwrap();
+    append_to_site_toml(&site, "[build]\naudio = \"keep\"\n");
     site.build().assert_ok();
     assert!(!site.page("index.html").contains("audio/webm"));
 }

@@ -14,18 +14,13 @@
 
 mod common;
 
-use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use common::browser_lab::{Lab, WAIT};
+use common::browser_lab::Lab;
 use common::serve::Served;
 use common::Site;
-use headless_chrome::browser::tab::Tab;
-use headless_chrome::{Browser, LaunchOptions};
 
 #[test]
 fn chromium_picks_the_srcset_candidate_for_the_device_pixel_ratio() {
@@ -41,7 +36,7 @@ fn chromium_picks_the_srcset_candidate_for_the_device_pixel_ratio() {
     photo
         .save(site.path("assets/phone.jpg"))
         .expect("write assets/phone.jpg");
-    set_in_site_toml(&site, "logo", "assets/phone.jpg");
+    site.replace("site.toml", "assets/logo.svg", "assets/phone.jpg");
     site.build();
     let dist = site.dist();
     let small = common::fingerprinted(&dist, "phone-128x128", "webp");
@@ -55,35 +50,35 @@ fn chromium_picks_the_srcset_candidate_for_the_device_pixel_ratio() {
     let served = Served::start_with(site, |config| config.watch = false);
     let page = format!("http://{}/", served.addr);
     for (scale, expected, width) in [(1, &small, 128), (3, &large, 384)] {
-        let browser = ScaledBrowser::launch(&chromium, scale);
+        let scale_flag = format!("--force-device-scale-factor={scale}");
+        let lab = Lab::launch_with(&chromium, &[&scale_flag]);
+        let browser = lab.tab();
         browser.visit(&page);
-        let seen = browser.poll(
-            &format!("at device pixel ratio {scale}, img.logo did not decode"),
-            "(() => { const i = document.querySelector('img.logo'); \
-                      return i && i.complete && i.naturalWidth > 0 \
-                          ? [i.currentSrc, i.naturalWidth, devicePixelRatio].join(' ') \
-                          : null })()",
-            "(() => { const i = document.querySelector('img.logo'); \
-                      return i ? JSON.stringify({src: i.currentSrc, complete: i.complete, \
-                                                 naturalWidth: i.naturalWidth}) \
-                               : 'no img.logo' })()",
-        );
-        let parts: Vec<&str> = seen.split(' ').collect();
-        assert_eq!(parts.len(), 3, "unexpected answer {seen:?}");
+        let natural_width = browser
+            .poll(
+                &format!("at device pixel ratio {scale}, img.logo did not decode"),
+                "(() => { const i = document.querySelector('img.logo'); \
+                          return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth : null })()",
+                "(() => { const i = document.querySelector('img.logo'); \
+                          return i ? JSON.stringify({src: i.currentSrc, complete: i.complete, \
+                                                     naturalWidth: i.naturalWidth}) \
+                                   : 'no img.logo' })()",
+            )
+            .unwrap_or_else(|problem| panic!("{problem}"));
         assert_eq!(
-            parts[2],
-            scale.to_string(),
+            browser.eval("String(devicePixelRatio)").as_deref(),
+            Some(scale.to_string().as_str()),
             "the browser's devicePixelRatio is not {scale}"
         );
         assert_eq!(
-            parts[0],
-            format!("{page}{expected}"),
+            browser.eval("document.querySelector('img.logo').currentSrc"),
+            Some(format!("{page}{expected}")),
             "at device pixel ratio {scale}, img.logo's currentSrc"
         );
         // naturalWidth is in CSS pixels, divided by the candidate's density (384w at
         // sizes=128px is 3x): 128 at any ratio. The file's own width is checked apart.
         assert_eq!(
-            parts[1], "128",
+            natural_width, 128.0,
             "at device pixel ratio {scale}, img.logo's naturalWidth (density-corrected)"
         );
         let decoded = browser
@@ -98,6 +93,8 @@ fn chromium_picks_the_srcset_candidate_for_the_device_pixel_ratio() {
             width.to_string(),
             "at device pixel ratio {scale}, the width of the decoded {expected}"
         );
+        browser.close();
+        lab.close();
     }
     drop(served);
 }
@@ -131,7 +128,7 @@ fn chromium_plays_the_compressed_recording_and_an_m4a() {
         ]
         .concat(),
     );
-    set_in_site_toml(&wav_site, "audio", "assets/memo.wav");
+    wav_site.replace("site.toml", "assets/introduction.mp3", "assets/memo.wav");
     wav_site.build();
     let webm = common::fingerprinted(&wav_site.dist(), "memo", "webm");
     let wav_served = Served::start_with(wav_site, |config| config.watch = false);
@@ -148,7 +145,7 @@ fn chromium_plays_the_compressed_recording_and_an_m4a() {
         "location=+39.9042+116.4074/",
     ];
     ffmpeg(&[&sine[..], &tags[..], &[path_str(&m4a_path)][..]].concat());
-    set_in_site_toml(&m4a_site, "audio", "assets/memo.m4a");
+    m4a_site.replace("site.toml", "assets/introduction.mp3", "assets/memo.m4a");
     m4a_site.build();
     let m4a = common::fingerprinted(&m4a_site.dist(), "memo", "m4a");
     let m4a_served = Served::start_with(m4a_site, |config| config.watch = false);
@@ -221,126 +218,6 @@ fn loaded_audio(tab: &common::browser_lab::LabTab, what: &str) -> (String, f64) 
             .unwrap_or_else(|_| panic!("{what}: duration {other:?}")),
     };
     (src, duration)
-}
-
-/// A headless Chromium with a fresh profile and a forced device pixel ratio (the lab's
-/// browser has no such flag); closed when dropped.
-struct ScaledBrowser {
-    tab: Arc<Tab>,
-    _browser: Browser,
-    _profile_dir: tempfile::TempDir,
-}
-
-impl ScaledBrowser {
-    fn launch(chromium: &Path, scale: u32) -> ScaledBrowser {
-        let profile_dir = tempfile::tempdir().expect("create a temporary profile directory");
-        let scale_flag = format!("--force-device-scale-factor={scale}");
-        let mut args = vec![OsStr::new(&scale_flag)];
-        args.extend(common::chromium::ARGS.iter().map(OsStr::new));
-        let options = LaunchOptions::default_builder()
-            .path(Some(chromium.to_path_buf()))
-            .headless(true)
-            .sandbox(false)
-            .user_data_dir(Some(profile_dir.path().to_path_buf()))
-            .port(Some(0))
-            .window_size(Some((1280, 900)))
-            .idle_browser_timeout(Duration::from_secs(60))
-            .args(args)
-            .build()
-            .expect("valid launch options");
-        let browser = Browser::new(options).unwrap_or_else(|e| {
-            panic!(
-                "Chromium at {} is installed but did not start: {e:#}",
-                chromium.display()
-            )
-        });
-        let tab = browser.new_tab().expect("open a tab");
-        tab.set_default_timeout(WAIT);
-        ScaledBrowser {
-            tab,
-            _browser: browser,
-            _profile_dir: profile_dir,
-        }
-    }
-
-    fn visit(&self, url: &str) {
-        self.tab
-            .navigate_to(url)
-            .and_then(|tab| tab.wait_until_navigated())
-            .unwrap_or_else(|e| panic!("cannot load {url}: {e:#}"));
-    }
-
-    /// The value of `expression` as text, `None` for null or when it cannot be evaluated.
-    fn eval(&self, expression: &str) -> Option<String> {
-        let answer = self
-            .tab
-            .call_method(common::chromium::evaluate(expression.to_string(), false))
-            .ok()?;
-        if answer.exception_details.is_some() {
-            return None;
-        }
-        let value = answer.result.value.filter(|v| !v.is_null())?;
-        Some(
-            value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned),
-        )
-    }
-
-    /// The value of `expression`, a promise, once it settles: as text, or why it failed.
-    fn eval_async(&self, expression: &str) -> Result<String, String> {
-        let answer = self
-            .tab
-            .call_method(common::chromium::evaluate(expression.to_string(), true))
-            .map_err(|e| format!("cannot evaluate `{expression}`: {e:#}"))?;
-        if let Some(details) = answer.exception_details {
-            return Err(format!("`{expression}` threw: {details:?}"));
-        }
-        let value = answer.result.value.ok_or("no value")?;
-        Ok(value
-            .as_str()
-            .map_or_else(|| value.to_string(), str::to_owned))
-    }
-
-    /// Polls `expression` until it is not null, for at most [`WAIT`]; on timeout, panics
-    /// saying `what` and the value of `state`.
-    fn poll(&self, what: &str, expression: &str, state: &str) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(value) = self.eval(expression) {
-                return value;
-            }
-            if start.elapsed() > WAIT {
-                panic!(
-                    "{what} within {WAIT:?}; the page says: {}",
-                    self.eval(state).unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-/// Replaces the `KEY = …` line of the site's `site.toml` with `KEY = "VALUE"`.
-fn set_in_site_toml(site: &Site, key: &str, value: &str) {
-    let text = site.read("site.toml");
-    let prefix = format!("{key} = ");
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            if line.starts_with(&prefix) {
-                format!("{key} = \"{value}\"")
-            } else {
-                line.to_string()
-            }
-        })
-        .collect();
-    assert_eq!(
-        text.lines().filter(|l| l.starts_with(&prefix)).count(),
-        1,
-        "expected one `{key} = …` line in site.toml:\n{text}"
-    );
-    site.write("site.toml", lines.join("\n") + "\n");
 }
 
 fn chromium(test: &str) -> Option<PathBuf> {

@@ -29,6 +29,11 @@ pub struct Lab {
 impl Lab {
     /// Starts `chromium`; panics if it is there but cannot run or does not start.
     pub fn launch(chromium: &Path) -> Lab {
+        Lab::launch_with(chromium, &[])
+    }
+
+    /// [`Lab::launch`] with more command-line flags, e.g. `--force-device-scale-factor=3`.
+    pub fn launch_with(chromium: &Path, extra: &[&str]) -> Lab {
         check_runs(chromium);
         let profile_dir = tempfile::tempdir().expect("create a temporary profile directory");
         let options = LaunchOptions::default_builder()
@@ -41,7 +46,13 @@ impl Lab {
             .port(Some(0))
             .window_size(Some((1280, 900)))
             .idle_browser_timeout(Duration::from_secs(60))
-            .args(super::chromium::ARGS.iter().map(OsStr::new).collect())
+            .args(
+                extra
+                    .iter()
+                    .chain(super::chromium::ARGS)
+                    .map(OsStr::new)
+                    .collect(),
+            )
             .build()
             .expect("valid launch options");
         let browser = Browser::new(options).unwrap_or_else(|e| {
@@ -156,6 +167,21 @@ impl LabTab {
                 .as_str()
                 .map_or_else(|| value.to_string(), str::to_owned),
         ))
+    }
+
+    /// The value of `expression`, a promise, once it settles: as text, or why it failed.
+    pub fn eval_async(&self, expression: &str) -> Result<String, String> {
+        let answer = self
+            .tab
+            .call_method(super::chromium::evaluate(expression.to_string(), true))
+            .map_err(|e| format!("cannot evaluate `{expression}`: {e:#}"))?;
+        if let Some(details) = answer.exception_details {
+            return Err(format!("`{expression}` threw: {details:?}"));
+        }
+        let value = answer.result.value.ok_or("no value")?;
+        Ok(value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned))
     }
 
     /// Polls `expression` until it gives a number, for at most [`WAIT`]; on timeout, says
