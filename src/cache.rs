@@ -45,6 +45,16 @@ pub struct Made {
     pub hash: [u8; 32],
 }
 
+impl Made {
+    /// The output entry that publishes it under a fingerprinted name, made from `source`.
+    pub fn entry(self, mime: &str, source: &Path) -> crate::output::Entry {
+        let mut entry =
+            crate::output::Entry::new(self.body, self.hash, mime, source.display().to_string());
+        entry.immutable = true;
+        entry
+    }
+}
+
 impl Cache {
     /// The cache of the site at `root`; nothing is created until an entry is written.
     pub fn new(root: &Path) -> Cache {

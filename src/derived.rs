@@ -55,14 +55,10 @@ pub fn image_copies(
                     )
                     .hint("open it in an image editor and export it again as JPEG or PNG")
                 })?;
-            let mut entry = Entry::new(
-                made.body,
-                made.hash,
-                job.variant.encoding.mime(),
-                logo.path.display().to_string(),
-            );
-            entry.immutable = true;
-            Ok((path.clone(), entry))
+            Ok((
+                path.clone(),
+                made.entry(job.variant.encoding.mime(), &logo.path),
+            ))
         })
         .collect();
     made.into_iter().collect()
@@ -290,12 +286,6 @@ pub fn speech_copy(site: &Site, output: &Output, cache: &Cache) -> Result<Option
             )
             .hint("export it again, or set audio = \"keep\" under [build] in site.toml")
         })?;
-    let mut entry = Entry::new(
-        made.body,
-        made.hash,
-        "audio/webm",
-        audio.path.display().to_string(),
-    );
-    entry.immutable = true;
+    let entry = made.entry("audio/webm", &audio.path);
     Ok(Some((path, entry)))
 }

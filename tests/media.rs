@@ -97,6 +97,14 @@ fn photo_site(photo: &RgbImage) -> Site {
     site
 }
 
+/// ffmpeg with `seconds` of a 300 Hz tone as its input; the caller adds the output.
+fn sine(seconds: u32) -> Command {
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg.args(["-v", "error", "-f", "lavfi", "-i"]);
+    ffmpeg.arg(format!("sine=frequency=300:duration={seconds}"));
+    ffmpeg
+}
+
 /// Adds `text` at the end of the site's `site.toml`.
 fn append_to_site_toml(site: &Site, text: &str) {
     let toml = site.read("site.toml");
@@ -256,15 +264,7 @@ fn no_gps_camera_or_names_reach_dist() {
     // Another photo under assets/, published as it is (stripped).
     save_jpeg(&quadrants(64, 48), &site.path("assets/extra.jpg"));
     tagged("assets/extra.jpg", &[]);
-    run(Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=300:duration=2",
-        ])
+    run(sine(2)
         .args(["-c:a", "aac", "-metadata", "title=Memo", "-metadata"])
         .arg("location=+39.9042+116.4074/")
         .arg(site.path("assets/memo.m4a")));
@@ -322,15 +322,7 @@ fn a_wav_recording_is_also_published_as_opus_with_its_duration() {
         return;
     }
     let site = Site::example();
-    run(Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=300:duration=3",
-        ])
+    run(sine(3)
         .args(["-ac", "2", "-ar", "44100"])
         .arg(site.path("assets/memo.wav")));
     site.replace("site.toml", "assets/introduction.mp3", "assets/memo.wav");
