@@ -422,6 +422,67 @@ fn a_broken_site_toml_is_reported_while_the_last_build_is_served() {
     assert_eq!(script_build(&served.text("/")), reload.build());
 }
 
+/// A photo logo that an edit breaks (a copy cut short) is reported, the last good build with
+/// its picture stays, and a new photo reloads with new copies.
+#[test]
+fn a_broken_photo_is_reported_while_the_last_build_is_served() {
+    let site = Site::example();
+    let photo = |shade: u8| {
+        let image = image::RgbImage::from_fn(300, 200, |x, _| image::Rgb([shade, x as u8, 90]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+            .encode(image.as_raw(), 300, 200, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        bytes
+    };
+    let good = photo(40);
+    site.write("assets/phone.jpg", &good);
+    site.replace("site.toml", "assets/logo.svg", "assets/phone.jpg");
+    let served = Served::start(site);
+    let (mut events, hello) = served.events();
+    let build = hello.build();
+    let old_copy = common::fingerprinted(&served.dist(), "phone-128x128", "webp");
+
+    fs::write(
+        served.site.path("assets/phone.jpg"),
+        &good[..good.len() / 2],
+    )
+    .unwrap();
+    let failed = events.expect("build-error");
+    assert_eq!(failed.build(), build, "the build being served: {failed:?}");
+    let error = failed.error();
+    assert!(
+        error["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("phone.jpg")),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cut short")),
+        "{error}"
+    );
+    // The last good build is still served, with its picture.
+    assert!(served.text("/").contains(&old_copy));
+    assert_eq!(served.get(&format!("/{old_copy}")).status, 200);
+
+    fs::write(served.site.path("assets/phone.jpg"), photo(200)).unwrap();
+    let reload = events.expect("reload");
+    assert!(reload.build() > build);
+    // dist/ is written after the reload, on a thread of its own: ask the server.
+    let html = served.text("/");
+    assert!(
+        !html.contains(&old_copy),
+        "the old copy is still on the page"
+    );
+    let at = html
+        .find("assets/phone-128x128.")
+        .expect("a 128x128 copy on the page");
+    let new_copy = html[at..].split([' ', '"']).next().unwrap();
+    assert_eq!(served.get(&format!("/{new_copy}")).status, 200);
+}
+
 /// A broken page goes through the incremental path (only that page is re-read): the error is
 /// reported the same way, an edit to another page meanwhile does not hide it, and the fix
 /// reloads.
