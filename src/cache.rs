@@ -176,6 +176,7 @@ impl Cache {
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let stale = match name.split_once('-') {
+                _ if name == HASHES_FILE => false,
                 Some((".tmp", _)) => is_old(&entry.path()),
                 Some((key, _)) => !used.contains(key),
                 None => false,
@@ -185,6 +186,117 @@ impl Cache {
             }
         }
     }
+}
+
+/// The name of the hash index inside the cache directory.
+const HASHES_FILE: &str = "hashes";
+
+/// The content hashes of the site's large sources (a phone photo, a long recording), by path
+/// and stamp, kept between builds in `.profile-cache/hashes` as git keeps its index: a warm
+/// build need not hash megabytes that have not changed. Only a stamp that had settled when it
+/// was recorded ([`FileStamp::settled`]) is trusted; an unreadable index is simply empty.
+#[derive(Debug)]
+pub struct HashIndex {
+    file: PathBuf,
+    entries: Mutex<HashMap<String, (FileStamp, [u8; 32])>>,
+    changed: std::sync::atomic::AtomicBool,
+}
+
+impl HashIndex {
+    /// The index of the site at `root`, read from its cache directory if there is one.
+    pub fn open(root: &Path) -> HashIndex {
+        let file = root.join(CACHE_DIR).join(HASHES_FILE);
+        let entries = fs::read_to_string(&file)
+            .map(|text| text.lines().filter_map(parse_hash_line).collect())
+            .unwrap_or_default();
+        HashIndex {
+            file,
+            entries: Mutex::new(entries),
+            changed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The SHA-256 of `bytes`, the content of `path` read after its stamp was taken: from the
+    /// index when the stamp is the one recorded, else computed (and recorded once settled).
+    pub fn hash(&self, path: &Path, stamp: FileStamp, bytes: &[u8]) -> [u8; 32] {
+        // A small file hashes in microseconds: not worth a line, or a cache directory.
+        if bytes.len() <= IN_MEMORY_LIMIT {
+            return sha256(bytes);
+        }
+        let key = path.to_string_lossy().into_owned();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get(&key) {
+            Some((known, hash)) if *known == stamp && stamp.settled() => *hash,
+            _ => {
+                let hash = sha256(bytes);
+                if stamp.settled() {
+                    entries.insert(key, (stamp, hash));
+                    self.changed.store(true, Ordering::Relaxed);
+                }
+                hash
+            }
+        }
+    }
+
+    /// Writes the index back if it learnt anything (atomically; a failure only costs time).
+    pub fn save(&self) {
+        if !self.changed.load(Ordering::Relaxed) {
+            return;
+        }
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lines: Vec<String> = entries
+            .iter()
+            .filter_map(|(path, (stamp, hash))| {
+                let nanos = stamp
+                    .modified?
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()?
+                    .as_nanos();
+                Some(format!("{} {nanos} {} {path}\n", stamp.len, hex(hash)))
+            })
+            .collect();
+        lines.sort();
+        let Some(dir) = self.file.parent() else {
+            return;
+        };
+        if fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let temp = dir.join(format!(".tmp-{}-hashes", std::process::id()));
+        if fs::write(&temp, lines.concat())
+            .and_then(|()| fs::rename(&temp, &self.file))
+            .is_err()
+        {
+            let _ = fs::remove_file(&temp);
+        }
+    }
+}
+
+/// `LEN MTIME_NS HASH PATH` → the entry; `None` for a line that is not one.
+fn parse_hash_line(line: &str) -> Option<(String, (FileStamp, [u8; 32]))> {
+    let mut fields = line.splitn(4, ' ');
+    let len = fields.next()?.parse().ok()?;
+    let nanos: u64 = fields.next()?.parse().ok()?;
+    let hex_hash = fields.next()?;
+    let path = fields.next()?;
+    let mut hash = [0u8; 32];
+    if hex_hash.len() != 64 {
+        return None;
+    }
+    for (byte, pair) in hash.iter_mut().zip(hex_hash.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    let modified = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(nanos);
+    Some((
+        path.to_string(),
+        (
+            FileStamp {
+                len,
+                modified: Some(modified),
+            },
+            hash,
+        ),
+    ))
 }
 
 /// A temporary file left by a build that was killed an hour or more ago (a younger one may
@@ -206,6 +318,47 @@ mod tests {
             Body::Bytes(bytes) => bytes.to_vec(),
             Body::File { path, .. } => fs::read(path).unwrap(),
         }
+    }
+
+    #[test]
+    fn the_hash_index_is_kept_between_builds_and_trusts_only_settled_stamps() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("photo.jpg");
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let big = |byte: u8| vec![byte; IN_MEMORY_LIMIT + 1];
+        let len = big(0).len() as u64;
+        let settled = FileStamp {
+            len,
+            modified: Some(old),
+        };
+        let index = HashIndex::open(root.path());
+        assert_eq!(index.hash(&path, settled, &big(1)), sha256(&big(1)));
+        index.save();
+        // Another build: the same stamp gives the recorded hash without hashing.
+        let again = HashIndex::open(root.path());
+        assert_eq!(again.hash(&path, settled, &big(2)), sha256(&big(1)));
+        // Another stamp is hashed afresh.
+        let edited = FileStamp {
+            len,
+            modified: Some(old + std::time::Duration::from_secs(1)),
+        };
+        assert_eq!(again.hash(&path, edited, &big(2)), sha256(&big(2)));
+        // A file modified just now is never trusted from the index.
+        let fresh = FileStamp {
+            len,
+            modified: Some(std::time::SystemTime::now()),
+        };
+        let index = HashIndex::open(root.path());
+        assert_eq!(index.hash(&path, fresh, &big(3)), sha256(&big(3)));
+        index.save();
+        let later = HashIndex::open(root.path());
+        assert_eq!(later.hash(&path, fresh, &big(4)), sha256(&big(4)));
+        // Small files are hashed, never recorded.
+        let small = HashIndex::open(root.path());
+        assert_eq!(small.hash(&path, settled, b"tiny"), sha256(b"tiny"));
+        // Pruning keeps the index.
+        Cache::new(root.path()).prune();
+        assert!(root.path().join(CACHE_DIR).join(HASHES_FILE).is_file());
     }
 
     #[test]

@@ -194,6 +194,16 @@ pub fn hash_file(path: &Path) -> std::io::Result<([u8; 32], FileStamp)> {
 /// modification time with new content (git's "racy clean" problem).
 const SETTLED: std::time::Duration = std::time::Duration::from_secs(3);
 
+impl FileStamp {
+    /// Whether the file was last modified long enough ago ([`SETTLED`]) that a hash remembered
+    /// under this stamp stays right.
+    pub fn settled(&self) -> bool {
+        self.modified
+            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age > SETTLED)
+    }
+}
+
 /// Hashes of files this process has read, by path, with the stamp they had.
 type HashCache = HashMap<PathBuf, (FileStamp, [u8; 32])>;
 
@@ -204,12 +214,7 @@ pub fn hash_file_cached(path: &Path) -> std::io::Result<([u8; 32], FileStamp)> {
     static CACHE: std::sync::OnceLock<std::sync::Mutex<HashCache>> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
-    let settled = |stamp: &FileStamp| {
-        stamp
-            .modified
-            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
-            .is_some_and(|age| age > SETTLED)
-    };
+    let settled = FileStamp::settled;
     let now = FileStamp::of(path)?;
     if let Some((stamp, hash)) = lock().get(path) {
         if *stamp == now && settled(stamp) {

@@ -88,13 +88,13 @@ impl Site {
     pub fn load(root: &Path) -> Result<Site> {
         let config = config::load(root)?;
         let config_file = text::display_path(root, Path::new(config::CONFIG_FILE));
-        let logo = load_media(&config.profile.logo, "logo", MediaKind::Image, &config_file)?;
-        let audio = load_media(
-            &config.profile.audio,
-            "audio",
-            MediaKind::Audio,
-            &config_file,
-        )?;
+        let hashes = crate::cache::HashIndex::open(root);
+        let load = |file: &FileRef, key: &str, kind: MediaKind| {
+            load_media(file, key, kind, &config_file, &hashes)
+        };
+        let logo = load(&config.profile.logo, "logo", MediaKind::Image)?;
+        let audio = load(&config.profile.audio, "audio", MediaKind::Audio)?;
+        hashes.save();
         let theme = Theme::load(root)?;
         let (index, pages) = load_pages(root, &theme.element_ids())?;
         let assets = list_assets(root, &[&logo.path, &audio.path])?;
@@ -180,7 +180,13 @@ impl Site {
     }
 }
 
-fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) -> Result<Media> {
+fn load_media(
+    file: &FileRef,
+    key: &str,
+    want: MediaKind,
+    config_file: &Path,
+    hashes: &crate::cache::HashIndex,
+) -> Result<Media> {
     let (line, column) = file.position;
     let at_key = |message: String| Error::in_file(config_file, message).at(line, column);
     let not_readable = |e: std::io::Error| {
@@ -223,7 +229,7 @@ fn load_media(file: &FileRef, key: &str, want: MediaKind, config_file: &Path) ->
             ..stamp
         };
         let bytes: std::sync::Arc<[u8]> = bytes.into();
-        (crate::output::sha256(&bytes), stamp, Some(bytes))
+        (hashes.hash(&file.path, stamp, &bytes), stamp, Some(bytes))
     } else {
         let (hash, stamp) = crate::output::hash_file_cached(&file.path).map_err(not_readable)?;
         (hash, stamp, None)
