@@ -545,6 +545,48 @@ mod tests {
     }
 
     #[test]
+    fn an_embedded_colour_profile_is_converted_to_srgb() {
+        // sRGB (200, 100, 50) written as Display P3 numbers, with the P3 profile embedded: the
+        // copy must show the sRGB colour again, not the P3 numbers taken as sRGB.
+        let want = [200u8, 100, 50];
+        let p3 = moxcms::ColorProfile::new_display_p3();
+        let to_p3 = moxcms::ColorProfile::new_srgb()
+            .create_transform_8bit(
+                moxcms::Layout::Rgb,
+                &p3,
+                moxcms::Layout::Rgb,
+                moxcms::TransformOptions::default(),
+            )
+            .unwrap();
+        let mut in_p3 = [0u8; 3];
+        to_p3.transform(&want, &mut in_p3).unwrap();
+        assert!(
+            in_p3.iter().zip(want).any(|(a, b)| a.abs_diff(b) > 10),
+            "the test needs numbers that differ: {in_p3:?}"
+        );
+        let pixels: Vec<u8> = in_p3.repeat(16 * 16);
+        let mut png = Vec::new();
+        let mut encoder = image::codecs::png::PngEncoder::new(&mut png);
+        use image::ImageEncoder;
+        encoder.set_icc_profile(p3.encode().unwrap()).unwrap();
+        encoder
+            .write_image(&pixels, 16, 16, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let info = inspect(&png).unwrap();
+        let copy = make(
+            &decode(&png).unwrap(),
+            &Variant::fit(&info, 8, None, Encoding::Png),
+        )
+        .unwrap();
+        let shown = image::load_from_memory(&copy).unwrap().into_rgb8();
+        let got = shown.get_pixel(4, 4).0;
+        assert!(
+            got.iter().zip(want).all(|(a, b)| a.abs_diff(b) <= 3),
+            "{got:?}, want {want:?}"
+        );
+    }
+
+    #[test]
     fn output_is_deterministic() {
         let source = png(50, 50, true);
         let info = inspect(&source).unwrap();

@@ -219,6 +219,67 @@ fn a_photo_logo_becomes_a_picture_element_with_webp_and_a_fallback() {
 }
 
 #[test]
+fn every_logo_format_a_phone_or_editor_writes_builds() {
+    let test = "every_logo_format_a_phone_or_editor_writes_builds";
+    if !have(test, "convert") {
+        return;
+    }
+    let site = Site::example();
+    let source = site.path("assets/source.png");
+    quadrants(120, 80).save(&source).unwrap();
+    site.replace("site.toml", "assets/logo.svg", "assets/logo.img");
+    // Progressive and CMYK JPEG (Photoshop's print exports), a GIF and a WebP.
+    for (name, args) in [
+        ("progressive JPEG", &["-interlace", "Plane", "jpg:"][..]),
+        ("CMYK JPEG", &["-colorspace", "CMYK", "jpg:"]),
+        ("GIF", &["gif:"]),
+        ("WebP", &["-quality", "90", "webp:"]),
+    ] {
+        let (options, format) = args.split_at(args.len() - 1);
+        run(Command::new("convert")
+            .arg(&source)
+            .args(options)
+            .arg(format!(
+                "{}{}",
+                format[0],
+                site.path("assets/logo.img").display()
+            )));
+        let built = site.run(&["build"]);
+        assert_eq!(built.code, Some(0), "{name}: {}", built.stderr);
+        let img = logo_tag(&site.page("index.html"));
+        let copy = image::load_from_memory(&file_of(&site, img.attr("src").unwrap()))
+            .unwrap()
+            .into_rgb8();
+        // The crop is the centre square: its top left is still red, its bottom right white.
+        let (w, h) = copy.dimensions();
+        let top_left = copy.get_pixel(w / 8, h / 8).0;
+        let bottom_right = copy.get_pixel(w * 7 / 8, h * 7 / 8).0;
+        assert!(
+            top_left[0] > 180 && top_left[1] < 80 && top_left[2] < 80,
+            "{name}: top left {top_left:?}"
+        );
+        assert!(
+            bottom_right.iter().all(|&c| c > 200),
+            "{name}: bottom right {bottom_right:?}"
+        );
+    }
+
+    // An animated GIF is published as it is, not resized (its frames would be lost).
+    run(Command::new("convert")
+        .args([
+            "-delay", "50", "-size", "40x40", "xc:red", "xc:blue", "-loop", "0",
+        ])
+        .arg(format!("gif:{}", site.path("assets/logo.img").display())));
+    site.build().assert_ok();
+    let img = logo_tag(&site.page("index.html"));
+    let published = file_of(&site, img.attr("src").unwrap());
+    assert!(published.starts_with(b"GIF8"));
+    let frames = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(published)).unwrap();
+    use image::AnimationDecoder;
+    assert_eq!(frames.into_frames().count(), 2);
+}
+
+#[test]
 fn a_transparent_logo_keeps_its_transparency_and_its_shape() {
     let site = Site::example();
     let logo = image::RgbaImage::from_fn(300, 150, |x, _| {
