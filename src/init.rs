@@ -15,7 +15,12 @@ const SITE_FILES: &[(&str, &[u8])] = &[
         "assets/introduction.mp3",
         include_bytes!("../assets/introduction.mp3"),
     ),
+    // What a build makes is not the site's source: keep it out of git.
+    (".gitignore", GITIGNORE.as_bytes()),
 ];
+
+/// The new site's `.gitignore`: the build output and the media cache.
+const GITIGNORE: &str = "/dist/\n/.profile-cache/\n";
 
 /// Creates a site in `dir`, which must be missing or empty; with `with_theme`, also copies the
 /// built-in templates and stylesheet into `dir/theme/` for editing.
@@ -46,4 +51,12 @@ pub fn init(dir: &Path, with_theme: bool) -> Result<()> {
         fs::write(&path, body).map_err(|e| Error::io(&path, &e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_gitignore_names_the_cache_directory() {
+        assert!(super::GITIGNORE.contains(&format!("/{}/", crate::cache::CACHE_DIR)));
+    }
 }

@@ -44,6 +44,10 @@ fn init_creates_the_example_site() {
     ] {
         assert!(dir.join(file).is_file(), "init did not create {file}");
     }
+    assert_eq!(
+        fs::read_to_string(dir.join(".gitignore")).unwrap(),
+        "/dist/\n/.profile-cache/\n"
+    );
     assert!(!dir.join("theme").exists(), "theme/ only with --theme");
     assert!(!dir.join("dist").exists(), "init does not build");
 }
