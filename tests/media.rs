@@ -280,6 +280,32 @@ fn every_logo_format_a_phone_or_editor_writes_builds() {
 }
 
 #[test]
+fn link_previews_get_a_copy_at_most_1200_pixels_wide() {
+    let site = photo_site(&quadrants(2000, 1500));
+    site.replace(
+        "site.toml",
+        "# base_url = \"https://example.github.io/profile/\"",
+        "base_url = \"https://example.github.io/profile/\"",
+    );
+    site.build().assert_ok();
+    let html = site.page("index.html");
+    let meta = |property: &str| {
+        common::start_tags(&html)
+            .into_iter()
+            .find(|t| t.name == "meta" && t.attr("property") == Some(property))
+            .and_then(|t| t.attr("content").map(str::to_string))
+            .unwrap_or_else(|| panic!("no {property}"))
+    };
+    let image = meta("og:image");
+    let path = image
+        .strip_prefix("https://example.github.io/profile/")
+        .unwrap_or_else(|| panic!("not absolute: {image}"));
+    assert_eq!(meta("og:image:type"), "image/jpeg");
+    let preview = image::load_from_memory(&file_of(&site, path)).unwrap();
+    assert_eq!((preview.width(), preview.height()), (1200, 900));
+}
+
+#[test]
 fn a_transparent_logo_keeps_its_transparency_and_its_shape() {
     let site = Site::example();
     let logo = image::RgbaImage::from_fn(300, 150, |x, _| {
