@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 pub mod browser_lab;
 pub mod chromium;
+pub mod firefox;
 pub mod hosts;
 pub mod http;
 pub mod serve;
