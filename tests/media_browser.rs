@@ -109,30 +109,8 @@ fn chromium_plays_the_compressed_recording_and_an_m4a() {
     if !ffmpeg_present(test) {
         return;
     }
-    let sine = [
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=300:duration=3",
-        "-ac",
-        "2",
-        "-ar",
-        "44100",
-    ];
-
     // A WAV: the page offers the Opus WebM made from it first, and Chromium takes it.
-    let wav_site = Site::example();
-    ffmpeg(
-        &[
-            &sine[..],
-            &[path_str(&wav_site.path("assets/memo.wav"))][..],
-        ]
-        .concat(),
-    );
-    wav_site.replace("site.toml", "assets/introduction.mp3", "assets/memo.wav");
-    wav_site.build();
-    let webm = common::fingerprinted(&wav_site.dist(), "memo", "webm");
-    let wav_served = Served::start_with(wav_site, |config| config.watch = false);
+    let (wav_served, webm) = served_wav_site();
 
     // An M4A (AAC) with a title and a location, which the build strips.
     let m4a_site = Site::example();
@@ -145,7 +123,7 @@ fn chromium_plays_the_compressed_recording_and_an_m4a() {
         "-metadata",
         "location=+39.9042+116.4074/",
     ];
-    ffmpeg(&[&sine[..], &tags[..], &[path_str(&m4a_path)][..]].concat());
+    ffmpeg(&[&SINE[..], &tags[..], &[path_str(&m4a_path)][..]].concat());
     m4a_site.replace("site.toml", "assets/introduction.mp3", "assets/memo.m4a");
     m4a_site.build();
     let m4a = common::fingerprinted(&m4a_site.dist(), "memo", "m4a");
@@ -195,22 +173,7 @@ fn firefox_plays_the_compressed_recording() {
     if !ffmpeg_present(test) {
         return;
     }
-    let site = Site::example();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=300:duration=3",
-        "-ac",
-        "2",
-        "-ar",
-        "44100",
-        path_str(&site.path("assets/memo.wav")),
-    ]);
-    site.replace("site.toml", "assets/introduction.mp3", "assets/memo.wav");
-    site.build();
-    let webm = common::fingerprinted(&site.dist(), "memo", "webm");
-    let served = Served::start_with(site, |config| config.watch = false);
+    let (served, webm) = served_wav_site();
     let page = format!("http://{}/", served.addr);
 
     let mut firefox = common::firefox::Firefox::launch(&binary);
@@ -234,6 +197,32 @@ fn firefox_plays_the_compressed_recording() {
     );
     drop(firefox);
     drop(served);
+}
+
+/// The 3-second tone the recordings are made of, as ffmpeg input options.
+const SINE: [&str; 8] = [
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=300:duration=3",
+    "-ac",
+    "2",
+    "-ar",
+    "44100",
+];
+
+/// The example site with a 3-second stereo WAV as its recording, built and served; with the
+/// path of the Opus WebM the build made from it.
+fn served_wav_site() -> (Served, String) {
+    let site = Site::example();
+    ffmpeg(&[&SINE[..], &[path_str(&site.path("assets/memo.wav"))][..]].concat());
+    site.replace("site.toml", "assets/introduction.mp3", "assets/memo.wav");
+    site.build();
+    let webm = common::fingerprinted(&site.dist(), "memo", "webm");
+    (
+        Served::start_with(site, |config| config.watch = false),
+        webm,
+    )
 }
 
 /// Reloads the page's `<audio>` (`load()`) and waits for its metadata: its `currentSrc` and
