@@ -34,6 +34,10 @@ pub struct Cache {
     /// Key → file name, listed once on first use.
     listing: OnceLock<HashMap<String, String>>,
     used: Mutex<BTreeSet<String>>,
+    /// Hashes of large files (sources and entries) by stamp, kept between builds.
+    pub hashes: HashIndex,
+    /// False for `profile check`, which writes nothing: entries are read, never written.
+    writes: bool,
 }
 
 /// A made file: its body (in memory, or the cache file) and the SHA-256 of its bytes.
@@ -62,7 +66,35 @@ impl Cache {
             dir: root.join(CACHE_DIR),
             listing: OnceLock::new(),
             used: Mutex::new(BTreeSet::new()),
+            hashes: HashIndex::open(root),
+            writes: true,
         }
+    }
+
+    /// The cache of the site at `root` for a run that must write nothing (`profile check`):
+    /// what is there is used, what is missing is made in memory, nothing is pruned.
+    pub fn read_only(root: &Path) -> Cache {
+        Cache {
+            writes: false,
+            ..Cache::new(root)
+        }
+    }
+
+    /// A small fact about a source (a photo's size, a recording's length), as text, kept by a
+    /// key made of `parts` (which must include the source's content hash): a warm build need
+    /// not read the source to learn it again.
+    pub fn fact<E>(
+        &self,
+        parts: &[&[u8]],
+        learn: impl FnOnce() -> Result<String, E>,
+    ) -> Result<String, E> {
+        let mut keyed: Vec<&[u8]> = vec![b"fact"];
+        keyed.extend_from_slice(parts);
+        let made = self.get_or_make(&Cache::key(&keyed), || learn().map(String::into_bytes))?;
+        Ok(match &made.body {
+            Body::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Body::File { path, .. } => fs::read_to_string(path).unwrap_or_default(),
+        })
     }
 
     /// A key from the parts that decide an entry's bytes; each part is length-prefixed so that
@@ -131,23 +163,40 @@ impl Cache {
         let name = self.listing().get(key)?;
         let (_, expected) = name.split_once('-')?;
         let path = self.dir.join(name);
+        // A large entry whose stamp the index saw settled with this very hash is not read
+        // again: the same trust git gives its index. Any other is read and checked whole.
+        let stamp = FileStamp::of(&path).ok()?;
+        if stamp.len > IN_MEMORY_LIMIT as u64 {
+            if let Some(hash) = self.hashes.known(&path, stamp) {
+                if hex(&hash) == expected {
+                    return Some(Made {
+                        body: Body::File { path, stamp },
+                        hash,
+                    });
+                }
+            }
+        }
         let bytes = fs::read(&path).ok()?;
-        let hash = sha256(&bytes);
+        let hash = self.hashes.hash(&path, stamp, &bytes);
         if hex(&hash) != expected {
             // Damaged on disk (a crash mid-write on a file system without ordered renames, a
             // stray edit): made again, and the bad copy goes.
             let _ = fs::remove_file(&path);
             return None;
         }
-        let body = match FileStamp::of(&path) {
-            Ok(stamp) if bytes.len() > IN_MEMORY_LIMIT => Body::File { path, stamp },
-            _ => Body::Bytes(Arc::from(bytes)),
+        let body = if bytes.len() > IN_MEMORY_LIMIT {
+            Body::File { path, stamp }
+        } else {
+            Body::Bytes(Arc::from(bytes))
         };
         Some(Made { body, hash })
     }
 
     fn write(&self, key: &str, bytes: &[u8], hash: &[u8; 32]) -> Option<PathBuf> {
         static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+        if !self.writes {
+            return None;
+        }
         if !self.dir.is_dir() {
             fs::create_dir_all(&self.dir).ok()?;
             let _ = fs::write(self.dir.join("CACHEDIR.TAG"), CACHEDIR_TAG);
@@ -169,6 +218,10 @@ impl Cache {
     /// Removes the entries this build did not use: older versions of an edited photo, a
     /// recording that was replaced. Called after a complete build only.
     pub fn prune(&self) {
+        if !self.writes {
+            return;
+        }
+        self.hashes.save();
         let Ok(used) = self.used.lock() else { return };
         let Ok(dir) = fs::read_dir(&self.dir) else {
             return;
@@ -235,6 +288,15 @@ impl HashIndex {
                 }
                 hash
             }
+        }
+    }
+
+    /// The hash recorded for `path` under `stamp`, if that stamp had settled.
+    pub fn known(&self, path: &Path, stamp: FileStamp) -> Option<[u8; 32]> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get(path.to_string_lossy().as_ref()) {
+            Some((known, hash)) if *known == stamp && stamp.settled() => Some(*hash),
+            _ => None,
         }
     }
 
@@ -400,6 +462,67 @@ mod tests {
             .get_or_make::<()>("k", || Ok(b"good".to_vec()))
             .unwrap();
         assert_eq!(bytes_of(&made), b"good");
+    }
+
+    #[test]
+    fn facts_are_learnt_once() {
+        let root = tempfile::tempdir().unwrap();
+        let first = Cache::new(root.path())
+            .fact::<()>(&[b"duration", b"hash"], || Ok("60000000000".into()))
+            .unwrap();
+        assert_eq!(first, "60000000000");
+        let again = Cache::new(root.path())
+            .fact::<()>(&[b"duration", b"hash"], || panic!("learnt again"))
+            .unwrap();
+        assert_eq!(again, first);
+        let other = Cache::new(root.path())
+            .fact::<()>(&[b"duration", b"other hash"], || Ok("1".into()))
+            .unwrap();
+        assert_eq!(other, "1");
+    }
+
+    #[test]
+    fn a_large_entry_is_trusted_by_its_settled_stamp_and_checked_once_it_changes() {
+        let root = tempfile::tempdir().unwrap();
+        let big = vec![7u8; IN_MEMORY_LIMIT + 10];
+        Cache::new(root.path())
+            .get_or_make::<()>("big", || Ok(big.clone()))
+            .unwrap();
+        let entry = fs::read_dir(root.path().join(CACHE_DIR))
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with("big-"))
+            .unwrap()
+            .path();
+        let settle = |path: &Path| {
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+            fs::File::options()
+                .write(true)
+                .open(path)
+                .and_then(|f| f.set_modified(old))
+                .unwrap();
+        };
+        settle(&entry);
+        // Read and checked whole once, which records its stamp.
+        let cache = Cache::new(root.path());
+        let made = cache
+            .get_or_make::<()>("big", || panic!("made again"))
+            .unwrap();
+        assert!(matches!(made.body, Body::File { .. }));
+        cache.prune();
+        assert!(Cache::new(root.path())
+            .hashes
+            .known(&entry, FileStamp::of(&entry).unwrap())
+            .is_some());
+        // Damaged (a new modification time): checked, found wrong, made again.
+        let mut damaged = big.clone();
+        damaged[5] = 8;
+        fs::write(&entry, &damaged).unwrap();
+        let made = Cache::new(root.path())
+            .get_or_make::<()>("big", || Ok(big.clone()))
+            .unwrap();
+        assert_eq!(made.hash, sha256(&big));
+        assert_eq!(bytes_of(&made), big);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use crate::cache::Cache;
-use crate::error::{Error, Result};
+use crate::error::{describe_io, Error, Result};
 use crate::media::{self, MediaKind};
 use crate::output::{hex, sha256, Body, Entry, Output};
 use crate::picture;
@@ -41,9 +41,11 @@ pub fn image_copies(
             let key = variant_key(&hash, &job.variant);
             let made = cache
                 .get_or_make(&key, || {
-                    let bytes = logo.bytes.as_deref().ok_or("the logo was not read")?;
                     let decoded = decoded
-                        .get_or_init(|| picture::decode(bytes))
+                        .get_or_init(|| {
+                            let bytes = logo.bytes().map_err(|e| describe_io(&e))?;
+                            picture::decode(&bytes)
+                        })
                         .as_ref()
                         .map_err(String::clone)?;
                     picture::make(decoded, &job.variant)
@@ -141,12 +143,13 @@ pub fn publishable(
     shown: &str,
     metadata: Metadata,
     privacy: &mut Privacy,
+    cache: &Cache,
 ) -> Result<Entry> {
     let Some(format) = sniff(&entry, shown)? else {
         return Ok(entry);
     };
-    let bytes = read_body(&entry.body, shown)?;
     if format == &media::SVG {
+        let bytes = read_body(&entry.body, shown)?;
         let text = String::from_utf8_lossy(&bytes);
         let clean = strip::svg::sanitise(&text).map_err(|why| svg_error(shown, &why))?;
         if clean.text.as_bytes() == &bytes[..] || metadata == Metadata::Keep {
@@ -155,7 +158,10 @@ pub fn publishable(
         if clean.found.any() {
             privacy.stripped.insert(shown.to_string(), clean.found);
         }
-        return Ok(replace_body(entry, clean.text.into_bytes()));
+        return Ok(replace_body(
+            entry,
+            Body::Bytes(Arc::from(clean.text.into_bytes())),
+        ));
     }
     let (strip, inspect): (StripFn, InspectFn) = match format.kind {
         MediaKind::Image => (strip::image::strip, strip::image::inspect),
@@ -165,20 +171,72 @@ pub fn publishable(
         Error::in_file(shown, format!("cannot publish this file: {why}"))
             .hint("export it again from the app that made it")
     };
+    // A large file (a long recording) is stripped once: what was found, and the stripped
+    // copy, are kept in the cache by the file's hash, so a warm build does not read it.
+    let large = match &entry.body {
+        Body::Bytes(bytes) => bytes.len() > LARGE,
+        Body::File { stamp, .. } => stamp.len > LARGE as u64,
+    };
+    let read = || read_body(&entry.body, shown).map_err(|e| e.message);
+    let version = strip::VERSION.to_le_bytes();
     if metadata == Metadata::Keep {
-        if inspect(&bytes).map_err(bad)?.location {
+        let located = if large {
+            cache.fact(&[b"located", &entry.hash, &version], || {
+                Ok::<_, String>(inspect(&read()?)?.to_fact())
+            })
+        } else {
+            read().and_then(|bytes| inspect(&bytes)).map(Found::to_fact)
+        };
+        if Found::from_fact(&located.map_err(bad)?).location {
             privacy.located.push(shown.to_string());
         }
         return Ok(entry);
     }
-    match strip(&bytes).map_err(bad)? {
-        None => Ok(entry),
-        Some(stripped) => {
-            privacy.stripped.insert(shown.to_string(), stripped.found);
-            Ok(replace_body(entry, stripped.bytes))
-        }
+    if !large {
+        let bytes = read().map_err(bad)?;
+        return match strip(&bytes).map_err(bad)? {
+            None => Ok(entry),
+            Some(stripped) => {
+                privacy.stripped.insert(shown.to_string(), stripped.found);
+                Ok(replace_body(entry, Body::Bytes(Arc::from(stripped.bytes))))
+            }
+        };
     }
+    let copy_key = Cache::key(&[b"stripped", &entry.hash, &version]);
+    let strip_to_cache = || -> std::result::Result<Option<Found>, String> {
+        match strip(&read()?)? {
+            None => Ok(None),
+            Some(stripped) => {
+                cache.get_or_make::<String>(&copy_key, || Ok(stripped.bytes))?;
+                Ok(Some(stripped.found))
+            }
+        }
+    };
+    // `-` for a file with nothing to remove.
+    let found = cache
+        .fact(&[b"strip", &entry.hash, &version], || {
+            strip_to_cache().map(|found| found.map_or("-".to_string(), Found::to_fact))
+        })
+        .map_err(bad)?;
+    if found == "-" {
+        return Ok(entry);
+    }
+    let made = cache
+        .get_or_make(&copy_key, || {
+            let again = strip(&read()?)?;
+            again
+                .map(|stripped| stripped.bytes)
+                .ok_or_else(|| "it changed while it was read".to_string())
+        })
+        .map_err(bad)?;
+    privacy
+        .stripped
+        .insert(shown.to_string(), Found::from_fact(&found));
+    Ok(replace_body(entry, made.body))
 }
+
+/// Files above this size are stripped through the cache.
+const LARGE: usize = 1024 * 1024;
 
 type StripFn = fn(&[u8]) -> std::result::Result<Option<strip::Stripped>, String>;
 type InspectFn = fn(&[u8]) -> std::result::Result<Found, String>;
@@ -211,14 +269,9 @@ fn read_body(body: &Body, shown: &str) -> Result<Arc<[u8]>> {
 /// The entry with new bytes. Its hash is derived from the source's and the stripper's version
 /// rather than computed over the bytes (which the stripping made from that source alone):
 /// hashing a long WAV again on every build costs more than the rest of the build.
-fn replace_body(entry: Entry, bytes: Vec<u8>) -> Entry {
+fn replace_body(entry: Entry, body: Body) -> Entry {
     let hash = sha256(&[&entry.hash[..], b"stripped", &strip::VERSION.to_le_bytes()].concat());
-    let mut new = Entry::new(
-        Body::Bytes(Arc::from(bytes)),
-        hash,
-        entry.mime,
-        entry.source,
-    );
+    let mut new = Entry::new(body, hash, entry.mime, entry.source);
     new.immutable = entry.immutable;
     new
 }
@@ -276,8 +329,8 @@ pub fn speech_copy(site: &Site, output: &Output, cache: &Cache) -> Result<Option
     let audio = &site.audio;
     let made = cache
         .get_or_make(&speech_key(site), || {
-            let bytes = audio.bytes.as_deref().ok_or("the recording was not read")?;
-            crate::speech::compress_speech(bytes)
+            let bytes = audio.bytes().map_err(|e| describe_io(&e))?;
+            crate::speech::compress_speech(&bytes)
         })
         .map_err(|why| {
             Error::in_file(

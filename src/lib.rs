@@ -75,7 +75,7 @@ impl std::fmt::Display for BuildReport {
 
 /// Loads and renders the site at `root` without writing anything: every check `build` makes.
 pub fn check(root: &Path) -> Result<(Site, Output)> {
-    let site = Site::load(root)?;
+    let site = Site::load_without_writing(root)?;
     let output = render::render(&site)?;
     Ok((site, output))
 }

@@ -32,6 +32,37 @@ pub struct Info {
     pub animated: bool,
 }
 
+impl Info {
+    /// As a line of text, for the cache: `WIDTH HEIGHT ALPHA ANIMATED`.
+    pub fn to_fact(self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.width,
+            self.height,
+            u8::from(self.alpha),
+            u8::from(self.animated)
+        )
+    }
+
+    /// Back from [`Info::to_fact`].
+    pub fn from_fact(text: &str) -> Result<Info, String> {
+        let numbers: Vec<u32> = text
+            .split(' ')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map_err(|_| "its cached size is damaged; delete .profile-cache".to_string())?;
+        match numbers[..] {
+            [width, height, alpha, animated] => Ok(Info {
+                width,
+                height,
+                alpha: alpha != 0,
+                animated: animated != 0,
+            }),
+            _ => Err("its cached size is damaged; delete .profile-cache".to_string()),
+        }
+    }
+}
+
 /// A format a copy is encoded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Encoding {

@@ -128,14 +128,14 @@ struct SharedUrls {
 /// Renders every page and lays out every asset.
 pub fn render(site: &Site) -> Result<Output> {
     let mut output = Output::default();
-    let cache = crate::cache::Cache::new(&site.root);
+    let cache = &site.cache;
     let shared = add_shared_files(site, &mut output)?;
     render_pages(site, &shared, &mut output, None)?;
     // Encoding a recording takes one core for a second or more: the photo's copies are made on
     // the others meanwhile.
     let (logo, speech) = rayon::join(
-        || logo_copies(site, &output, &cache),
-        || crate::derived::speech_copy(site, &output, &cache),
+        || logo_copies(site, &output, cache),
+        || crate::derived::speech_copy(site, &output, cache),
     );
     for (path, entry) in logo?.into_iter().chain(speech?) {
         output.insert(path, entry)?;
@@ -148,18 +148,17 @@ pub fn render(site: &Site) -> Result<Output> {
 }
 
 /// A photo logo is published only as copies made from its pixels, so its metadata never is;
-/// the build's summary still says what stayed behind.
+/// the build's summary still says what stayed behind (learnt once, then kept in the cache).
 fn note_logo_metadata(site: &Site, output: &mut Output) {
     if default_logo_copy(site).is_none() {
         return;
     }
-    let found = site
-        .logo
-        .bytes
-        .as_deref()
-        .and_then(|bytes| crate::strip::image::inspect(bytes).ok())
-        .filter(|found| found.any());
-    if let Some(found) = found {
+    let flags = site.cache.fact(&[b"metadata", &site.logo.hash], || {
+        let bytes = site.logo.bytes().map_err(|e| e.to_string())?;
+        crate::strip::image::inspect(&bytes).map(crate::strip::Found::to_fact)
+    });
+    let found = flags.ok().map(|text| crate::strip::Found::from_fact(&text));
+    if let Some(found) = found.filter(|found| found.any()) {
         let shown = site.shown(&site.logo.path);
         output.privacy.stripped.insert(shown, found);
     }
@@ -206,8 +205,7 @@ pub fn render_changed_pages(site: &Site, previous: &Output, sources: &[String]) 
     let mut output = previous.clone();
     let shared = shared_urls(site);
     render_pages(site, &shared, &mut output, Some(sources))?;
-    let cache = crate::cache::Cache::new(&site.root);
-    for (path, entry) in logo_copies(site, &output, &cache)? {
+    for (path, entry) in logo_copies(site, &output, &site.cache)? {
         output.insert(path, entry)?;
     }
     add_host_files(site, &mut output, Some(previous))?;
@@ -526,7 +524,7 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
     let mut privacy = std::mem::take(&mut output.privacy);
     let mut publish = |entry: Entry, shown: &Path| {
         let shown = site.shown(shown);
-        publishable(entry, &shown, metadata, &mut privacy)
+        publishable(entry, &shown, metadata, &mut privacy, &site.cache)
     };
     // A photo logo is published only as the copies made from it.
     if default_logo_copy(site).is_none() {
@@ -606,7 +604,7 @@ fn media_path(media: &Media) -> String {
 
 /// The output entry of a logo or audio file: in memory when small, streamed from disk if not.
 fn media_entry(media: &Media) -> Entry {
-    let body = match &media.bytes {
+    let body = match media.loaded() {
         Some(bytes) => Body::Bytes(Arc::clone(bytes)),
         None => Body::File {
             path: media.path.clone(),

@@ -34,6 +34,8 @@ pub struct Site {
     pub audio: Media,
     /// Other files under `assets/`, published as they are.
     pub assets: Vec<AssetFile>,
+    /// `.profile-cache/`: what was made from the media, and facts about them.
+    pub cache: crate::cache::Cache,
 }
 
 /// Media up to this size are kept in memory; larger ones are streamed from disk when served.
@@ -44,8 +46,9 @@ pub const IN_MEMORY_LIMIT: u64 = 1024 * 1024;
 pub struct Media {
     /// Where it is on disk.
     pub path: PathBuf,
-    /// Its bytes, when it is small enough to keep ([`IN_MEMORY_LIMIT`]).
-    pub bytes: Option<std::sync::Arc<[u8]>>,
+    /// Its bytes once read: a small file's always ([`IN_MEMORY_LIMIT`]); a photo's or
+    /// recording's when a build needs them ([`Media::bytes`]), which a warm build does not.
+    loaded: std::sync::OnceLock<std::sync::Arc<[u8]>>,
     /// SHA-256 of its content.
     pub hash: [u8; 32],
     /// Its size and modification time when hashed.
@@ -61,6 +64,20 @@ pub struct Media {
 }
 
 impl Media {
+    /// Its bytes, read now if they were not yet.
+    pub fn bytes(&self) -> std::io::Result<std::sync::Arc<[u8]>> {
+        if let Some(bytes) = self.loaded.get() {
+            return Ok(std::sync::Arc::clone(bytes));
+        }
+        let bytes: std::sync::Arc<[u8]> = std::fs::read(&self.path)?.into();
+        Ok(std::sync::Arc::clone(self.loaded.get_or_init(|| bytes)))
+    }
+
+    /// Its bytes if they are in memory already.
+    pub fn loaded(&self) -> Option<&std::sync::Arc<[u8]>> {
+        self.loaded.get()
+    }
+
     /// The file name without its extension: `phone.jpg` → `phone`, for the names of what is
     /// published from it.
     pub fn stem(&self) -> &str {
@@ -86,15 +103,22 @@ pub struct AssetFile {
 impl Site {
     /// Reads `<root>/site.toml`, `content/`, `theme/` and the media, checking each.
     pub fn load(root: &Path) -> Result<Site> {
+        Site::load_with(root, crate::cache::Cache::new(root))
+    }
+
+    /// [`Site::load`] for a run that writes nothing, not even to `.profile-cache/`.
+    pub fn load_without_writing(root: &Path) -> Result<Site> {
+        Site::load_with(root, crate::cache::Cache::read_only(root))
+    }
+
+    fn load_with(root: &Path, cache: crate::cache::Cache) -> Result<Site> {
         let config = config::load(root)?;
         let config_file = text::display_path(root, Path::new(config::CONFIG_FILE));
-        let hashes = crate::cache::HashIndex::open(root);
         let load = |file: &FileRef, key: &str, kind: MediaKind| {
-            load_media(file, key, kind, &config_file, &hashes)
+            load_media(file, key, kind, &config_file, &cache)
         };
         let logo = load(&config.profile.logo, "logo", MediaKind::Image)?;
         let audio = load(&config.profile.audio, "audio", MediaKind::Audio)?;
-        hashes.save();
         let theme = Theme::load(root)?;
         let (index, pages) = load_pages(root, &theme.element_ids())?;
         let assets = list_assets(root, &[&logo.path, &audio.path])?;
@@ -107,6 +131,7 @@ impl Site {
             logo,
             audio,
             assets,
+            cache,
         })
     }
 }
@@ -185,7 +210,7 @@ fn load_media(
     key: &str,
     want: MediaKind,
     config_file: &Path,
-    hashes: &crate::cache::HashIndex,
+    cache: &crate::cache::Cache,
 ) -> Result<Media> {
     let (line, column) = file.position;
     let at_key = |message: String| Error::in_file(config_file, message).at(line, column);
@@ -218,21 +243,27 @@ fn load_media(
         ))
         .hint("use a smaller file"));
     }
-    // A raster logo is decoded to be resized, and a recording's length read: read whole.
+    // A raster logo is decoded to be resized, and a recording's length read: those are read
+    // whole, unless the hash index knows them unchanged (a warm build), when what is needed of
+    // them was kept in the cache.
     let raster = want == MediaKind::Image
         && media::detect(&head).is_ok_and(|f| f.kind == MediaKind::Image && f != &media::SVG);
-    let (hash, stamp, bytes) = if stamp.len <= IN_MEMORY_LIMIT || raster || want == MediaKind::Audio
-    {
+    let whole = raster || want == MediaKind::Audio;
+    let loaded = std::sync::OnceLock::new();
+    let known = cache.hashes.known(&file.path, stamp).filter(|_| whole);
+    let (hash, stamp) = if let Some(hash) = known {
+        (hash, stamp)
+    } else if stamp.len <= IN_MEMORY_LIMIT || whole {
         let bytes = std::fs::read(&file.path).map_err(not_readable)?;
         let stamp = crate::output::FileStamp {
             len: bytes.len() as u64,
             ..stamp
         };
-        let bytes: std::sync::Arc<[u8]> = bytes.into();
-        (hashes.hash(&file.path, stamp, &bytes), stamp, Some(bytes))
+        let hash = cache.hashes.hash(&file.path, stamp, &bytes);
+        let _ = loaded.set(std::sync::Arc::from(bytes));
+        (hash, stamp)
     } else {
-        let (hash, stamp) = crate::output::hash_file_cached(&file.path).map_err(not_readable)?;
-        (hash, stamp, None)
+        crate::output::hash_file_cached(&file.path).map_err(not_readable)?
     };
     let (wanted, accepted) = match want {
         MediaKind::Image => ("an image", "PNG, JPEG, GIF, WebP or SVG"),
@@ -256,42 +287,71 @@ fn load_media(
             .hint(format!("use {accepted}")))
         }
     };
-    let picture = match (
-        &bytes,
-        format.kind == MediaKind::Image && format != &media::SVG,
-    ) {
-        (Some(bytes), true) => Some(crate::picture::inspect(bytes.as_ref()).map_err(|why| {
-            at_key(format!("{key} `{}` cannot be used: {why}", file.written))
-                .hint("open it in an image editor and export it again as JPEG or PNG")
-        })?),
-        _ => None,
-    };
-    let duration = match (&bytes, format.kind) {
-        (Some(bytes), MediaKind::Audio) => {
-            Some(crate::speech::duration(bytes.as_ref()).map_err(|why| {
-                at_key(format!("{key} `{}` cannot be used: {why}", file.written)).hint(
-                    "record or export it again; MP3, M4A, WebM, Ogg, WAV and FLAC are accepted",
-                )
-            })?)
-        }
-        _ => None,
-    };
     let file_name = file
         .written
         .rsplit('/')
         .next()
         .unwrap_or(&file.written)
         .to_string();
-    Ok(Media {
+    let mut loaded_media = Media {
         path: file.path.clone(),
-        bytes,
+        loaded,
         hash,
         stamp,
         format,
         file_name,
-        picture,
-        duration,
-    })
+        picture: None,
+        duration: None,
+    };
+    let read = || {
+        loaded_media
+            .bytes()
+            .map_err(|e| crate::error::describe_io(&e))
+    };
+    let unusable = |why: String| {
+        let hint = match want {
+            MediaKind::Image => "open it in an image editor and export it again as JPEG or PNG",
+            MediaKind::Audio => {
+                "record or export it again; MP3, M4A, WebM, Ogg, WAV and FLAC are accepted"
+            }
+        };
+        at_key(format!("{key} `{}` cannot be used: {why}", file.written)).hint(hint)
+    };
+    // What is learnt of a large source is kept in the cache, so a warm build need not read it;
+    // a small one is in memory already.
+    let learn = |name: &[u8], what: &dyn Fn() -> std::result::Result<String, String>| {
+        if stamp.len > IN_MEMORY_LIMIT {
+            cache.fact(&[name, &hash], what)
+        } else {
+            what()
+        }
+    };
+    let picture = if format.kind == MediaKind::Image && format != &media::SVG {
+        let fact = learn(b"picture", &|| {
+            crate::picture::inspect(&read()?).map(|info| info.to_fact())
+        });
+        Some(
+            fact.and_then(|text| crate::picture::Info::from_fact(&text))
+                .map_err(unusable)?,
+        )
+    } else {
+        None
+    };
+    let duration = if format.kind == MediaKind::Audio {
+        let fact = learn(b"duration", &|| {
+            crate::speech::duration(&read()?).map(|d| d.as_nanos().to_string())
+        });
+        let nanos = fact.and_then(|text| {
+            text.parse::<u64>()
+                .map_err(|_| "its cached length is damaged; delete .profile-cache".to_string())
+        });
+        Some(std::time::Duration::from_nanos(nanos.map_err(unusable)?))
+    } else {
+        None
+    };
+    loaded_media.picture = picture;
+    loaded_media.duration = duration;
+    Ok(loaded_media)
 }
 
 /// Up to `limit` bytes from the start of the file at `path`.

@@ -443,6 +443,50 @@ fn a_wav_recording_is_also_published_as_opus_with_its_duration() {
 }
 
 #[test]
+fn a_long_tagged_recording_is_stripped_on_every_build_and_check_writes_nothing() {
+    let test = "a_long_tagged_recording_is_stripped_on_every_build_and_check_writes_nothing";
+    if !have(test, "ffmpeg") {
+        return;
+    }
+    let site = photo_site(&quadrants(640, 480));
+    // Over a megabyte: learnt once and stripped through the cache.
+    run(sine(8)
+        .args(["-ac", "2", "-ar", "44100", "-metadata", "title=Secret Memo"])
+        .arg(site.path("assets/memo.wav")));
+    site.replace("site.toml", "assets/introduction.mp3", "assets/memo.wav");
+    assert!(
+        std::fs::metadata(site.path("assets/memo.wav"))
+            .unwrap()
+            .len()
+            > 1 << 20
+    );
+
+    // `check` reads everything and writes nothing, not even the cache.
+    site.run(&["check"]).assert_ok();
+    assert!(!site.path(".profile-cache").exists());
+    assert!(!site.dist().exists());
+
+    for build in ["first", "second"] {
+        let built = site.build();
+        assert!(
+            built.stdout.contains("memo.wav"),
+            "{build} build: {}",
+            built.stdout
+        );
+        let name = common::fingerprinted(&site.dist(), "memo", "wav");
+        let published = std::fs::read(site.dist().join(name)).unwrap();
+        assert!(
+            !published.windows(6).any(|w| w == b"Secret"),
+            "{build} build published the title"
+        );
+        assert!(published.starts_with(b"RIFF"));
+        assert!(site
+            .page("index.html")
+            .contains("<time datetime=\"PT8.0S\">0:08</time>"));
+    }
+}
+
+#[test]
 fn a_second_build_reads_the_cache_and_gives_the_same_bytes() {
     let site = photo_site(&quadrants(640, 480));
     site.build().assert_ok();

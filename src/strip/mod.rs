@@ -20,6 +20,24 @@ pub struct Found {
 }
 
 impl Found {
+    /// As text for a cache: `l`, `c` and `o` for each kind found (empty for none).
+    pub fn to_fact(self) -> String {
+        [(self.location, 'l'), (self.camera, 'c'), (self.other, 'o')]
+            .iter()
+            .filter(|(found, _)| *found)
+            .map(|(_, letter)| letter)
+            .collect()
+    }
+
+    /// Back from [`Found::to_fact`].
+    pub fn from_fact(text: &str) -> Found {
+        Found {
+            location: text.contains('l'),
+            camera: text.contains('c'),
+            other: text.contains('o'),
+        }
+    }
+
     /// Whether anything at all was found.
     pub fn any(self) -> bool {
         self.location || self.camera || self.other
