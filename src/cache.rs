@@ -276,19 +276,16 @@ impl HashIndex {
         if bytes.len() <= IN_MEMORY_LIMIT {
             return sha256(bytes);
         }
-        let key = path.to_string_lossy().into_owned();
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(&key) {
-            Some((known, hash)) if *known == stamp && stamp.settled() => *hash,
-            _ => {
-                let hash = sha256(bytes);
-                if stamp.settled() {
-                    entries.insert(key, (stamp, hash));
-                    self.changed.store(true, Ordering::Relaxed);
-                }
-                hash
-            }
+        if let Some(hash) = self.known(path, stamp) {
+            return hash;
         }
+        let hash = sha256(bytes);
+        if stamp.settled() {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries.insert(path.to_string_lossy().into_owned(), (stamp, hash));
+            self.changed.store(true, Ordering::Relaxed);
+        }
+        hash
     }
 
     /// The hash recorded for `path` under `stamp`, if that stamp had settled.
