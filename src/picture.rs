@@ -235,9 +235,17 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         .icc_profile()
         .ok()
         .flatten()
-        .and_then(|icc| moxcms::ColorProfile::new_from_slice(&icc).ok())
-        .filter(|p| p.color_space == moxcms::DataColorSpace::Rgb);
-    let image = DynamicImage::from_decoder(decoder).map_err(describe)?;
+        .and_then(|icc| moxcms::ColorProfile::new_from_slice(&icc).ok());
+    let (width, height) = decoder.dimensions();
+    let cmyk = profile
+        .as_ref()
+        .filter(|p| p.color_space == moxcms::DataColorSpace::Cmyk)
+        .and_then(|p| cmyk_to_srgb(bytes, p, width, height));
+    let profile = profile.filter(|p| p.color_space == moxcms::DataColorSpace::Rgb);
+    let image = match cmyk {
+        Some(rgb) => DynamicImage::ImageRgb8(rgb),
+        None => DynamicImage::from_decoder(decoder).map_err(describe)?,
+    };
     let mut image = if image.color().has_alpha() {
         DynamicImage::ImageRgba8(image.into_rgba8())
     } else {
@@ -263,6 +271,82 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         alpha,
         profile,
     })
+}
+
+/// A CMYK JPEG (a print export) through its embedded CMYK profile to sRGB; `None` when the
+/// decoder cannot give its raw CMYK values (an Adobe YCCK file, say), and the decoder's own
+/// profile-less conversion is used instead.
+fn cmyk_to_srgb(
+    bytes: &[u8],
+    profile: &moxcms::ColorProfile,
+    width: u32,
+    height: u32,
+) -> Option<image::RgbImage> {
+    use zune_jpeg::zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options};
+    // The four channels as stored: CMYK, or YCCK (Adobe's transform 2, what ImageMagick and
+    // Photoshop write), whose first three are YCbCr of the inverted CMY.
+    let probe = |space| {
+        let options = options::DecoderOptions::default().jpeg_set_out_colorspace(space);
+        zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options)
+    };
+    let mut headers = probe(ColorSpace::CMYK);
+    headers.decode_headers().ok()?;
+    let stored = headers.input_colorspace()?;
+    if stored != ColorSpace::CMYK && stored != ColorSpace::YCCK {
+        return None;
+    }
+    let mut values = probe(stored).decode().ok()?;
+    if values.len() != width as usize * height as usize * 4 {
+        return None;
+    }
+    if stored == ColorSpace::YCCK {
+        for pixel in values.chunks_exact_mut(4) {
+            let (y, cb, cr) = (
+                f32::from(pixel[0]),
+                f32::from(pixel[1]) - 128.0,
+                f32::from(pixel[2]) - 128.0,
+            );
+            let channel = |v: f32| 255 - v.round().clamp(0.0, 255.0) as u8;
+            pixel[0] = channel(y + 1.402 * cr);
+            pixel[1] = channel(y - 0.344_136 * cb - 0.714_136 * cr);
+            pixel[2] = channel(y + 1.772 * cb);
+        }
+    }
+    // Photoshop and libjpeg write CMYK inverted (255 = no ink) when they add an Adobe
+    // marker, as nearly all do; an ICC profile counts ink from 0.
+    if adobe_marker(bytes) {
+        values.iter_mut().for_each(|v| *v = 255 - *v);
+    }
+    let transform = profile
+        .create_transform_8bit(
+            moxcms::Layout::Rgba,
+            &moxcms::ColorProfile::new_srgb(),
+            moxcms::Layout::Rgb,
+            moxcms::TransformOptions::default(),
+        )
+        .ok()?;
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    transform.transform(&values, &mut rgb).ok()?;
+    image::RgbImage::from_raw(width, height, rgb)
+}
+
+/// Whether a JPEG has an Adobe APP14 segment among the markers before its first scan.
+fn adobe_marker(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    while let (Some(&0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) {
+        if marker == 0xDA {
+            return false;
+        }
+        let Some(len) = bytes.get(at + 2..at + 4) else {
+            return false;
+        };
+        let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+        if marker == 0xEE && bytes.get(at + 4..at + 9) == Some(b"Adobe") {
+            return true;
+        }
+        at += 2 + len;
+    }
+    false
 }
 
 /// Crops, resizes (Lanczos3) and encodes one copy. The colour profile is applied to the small

@@ -280,6 +280,65 @@ fn every_logo_format_a_phone_or_editor_writes_builds() {
 }
 
 #[test]
+fn a_cmyk_jpeg_goes_through_its_embedded_profile() {
+    let test = "a_cmyk_jpeg_goes_through_its_embedded_profile";
+    // Ghostscript's profiles (Debian's libgs-common, which .ci/run installs).
+    let icc = Path::new("/usr/share/color/icc/ghostscript");
+    if !have(test, "convert") {
+        return;
+    }
+    let (rgb, cmyk) = (icc.join("default_rgb.icc"), icc.join("default_cmyk.icc"));
+    assert!(
+        rgb.is_file() && cmyk.is_file(),
+        "{} lacks its profiles",
+        icc.display()
+    );
+    let site = Site::example();
+    let logo = site.path("assets/print.jpg");
+    // (200, 100, 50) through a CMYK profile, which is embedded: what a print export looks like.
+    run(Command::new("convert")
+        .args(["-size", "64x64", "xc:rgb(200,100,50)", "-profile"])
+        .arg(&rgb)
+        .arg("-profile")
+        .arg(&cmyk)
+        .arg(&logo));
+    // ImageMagick's own reading through the embedded profile is the reference.
+    let reference = run(Command::new("convert")
+        .arg(&logo)
+        .arg("-profile")
+        .arg(&rgb)
+        .args([
+            "-depth",
+            "8",
+            "-format",
+            "%[fx:int(255*p{8,8}.r)] %[fx:int(255*p{8,8}.g)] %[fx:int(255*p{8,8}.b)]",
+            "info:",
+        ]));
+    let want: Vec<u8> = reference
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let close = |got: [u8; 3]| got.iter().zip(&want).all(|(a, b)| a.abs_diff(*b) <= 6);
+    // The profile matters: the decoder's plain CMYK → RGB is visibly off.
+    let plain = image::open(&logo).unwrap().into_rgb8().get_pixel(8, 8).0;
+    assert!(
+        !close(plain),
+        "the test needs a profile that changes colours: {plain:?} ~ {want:?}"
+    );
+    site.replace("site.toml", "assets/logo.svg", "assets/print.jpg");
+    site.build().assert_ok();
+    let img = logo_tag(&site.page("index.html"));
+    let copy = image::load_from_memory(&file_of(&site, img.attr("src").unwrap()))
+        .unwrap()
+        .into_rgb8();
+    let got = copy.get_pixel(32, 32).0;
+    assert!(
+        close(got),
+        "{got:?}, want {want:?} (the plain conversion gives {plain:?})"
+    );
+}
+
+#[test]
 fn link_previews_get_a_copy_at_most_1200_pixels_wide() {
     let site = photo_site(&quadrants(2000, 1500));
     site.replace(
