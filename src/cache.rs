@@ -181,7 +181,7 @@ impl Cache {
         if hex(&hash) != expected {
             // Damaged on disk (a crash mid-write on a file system without ordered renames, a
             // stray edit): made again, and the bad copy goes.
-            let _ = fs::remove_file(&path);
+            let _ = crate::fs_retry::remove_file(&path);
             return None;
         }
         let body = if bytes.len() > IN_MEMORY_LIMIT {
@@ -207,9 +207,9 @@ impl Cache {
             std::process::id(),
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         ));
-        let written = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, &path));
+        let written = fs::write(&temp, bytes).and_then(|()| crate::fs_retry::rename(&temp, &path));
         if written.is_err() {
-            let _ = fs::remove_file(&temp);
+            let _ = crate::fs_retry::remove_file(&temp);
             return None;
         }
         Some(path)
@@ -235,7 +235,7 @@ impl Cache {
                 None => false,
             };
             if stale {
-                let _ = fs::remove_file(entry.path());
+                let _ = crate::fs_retry::remove_file(entry.path());
             }
         }
     }
@@ -323,10 +323,10 @@ impl HashIndex {
         }
         let temp = dir.join(format!(".tmp-{}-hashes", std::process::id()));
         if fs::write(&temp, lines.concat())
-            .and_then(|()| fs::rename(&temp, &self.file))
+            .and_then(|()| crate::fs_retry::rename(&temp, &self.file))
             .is_err()
         {
-            let _ = fs::remove_file(&temp);
+            let _ = crate::fs_retry::remove_file(&temp);
         }
     }
 }

@@ -115,6 +115,12 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
 /// Words an I/O error the way a person would say it.
 pub fn describe_io(err: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
+    if crate::fs_retry::is_sharing_violation(err) {
+        // Windows says "access denied" for a file held open by another program, which sends
+        // people looking at permissions; say what it is.
+        return "is in use by another program (an editor, Explorer's preview pane, an antivirus scan)"
+            .to_string();
+    }
     match err.kind() {
         NotFound => "not found".to_string(),
         PermissionDenied => "permission denied".to_string(),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod derived;
 pub mod error;
+pub mod fs_retry;
 pub mod hosting;
 pub mod init;
 pub mod labels;

@@ -94,12 +94,19 @@ enum Command {
         root: PathBuf,
     },
     /// Create a new site in DIR (which must be new or empty) that builds at once
+    ///
+    /// On a terminal, without any of the options below but --theme, it asks for your language,
+    /// name, student ID, major, school, photo and recording (Enter keeps the value shown).
+    /// With any of them, or when input is not a terminal, it asks nothing: what is not given
+    /// is the sample's.
     Init {
         /// The directory to create
         dir: PathBuf,
         /// Also copy the built-in templates and stylesheet into DIR/theme/ for editing
         #[arg(long)]
         theme: bool,
+        #[command(flatten)]
+        about_you: profile::init::Flags,
     },
 }
 
@@ -187,7 +194,9 @@ fn run(command: Command) -> profile::Result<()> {
                 secrets: trace_secrets,
                 internal: trace_internal,
                 har,
-                colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+                colour: profile::serve::log::use_colour(std::io::IsTerminal::is_terminal(
+                    &std::io::stdout(),
+                )),
             };
             serve(&config, open)?;
         }
@@ -201,12 +210,12 @@ fn run(command: Command) -> profile::Result<()> {
                 output.len() - pages,
             );
         }
-        Command::Init { dir, theme } => {
-            profile::init::init(&dir, theme)?;
-            println!(
-                "Created a new site in {0}. Edit {0}/site.toml, then run: profile build --root {0}",
-                dir.display()
-            );
+        Command::Init {
+            dir,
+            theme,
+            about_you,
+        } => {
+            println!("{}", profile::init::run(&dir, &about_you, theme)?);
         }
     }
     Ok(())

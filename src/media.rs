@@ -16,6 +16,16 @@ pub enum MediaKind {
     Audio,
 }
 
+impl MediaKind {
+    /// The formats accepted for this kind, as error messages list them ("use ...").
+    pub fn accepted(self) -> &'static str {
+        match self {
+            MediaKind::Image => "PNG, JPEG, GIF, WebP or SVG",
+            MediaKind::Audio => "MP3, M4A/AAC, WebM/Opus, Ogg/Opus, WAV or FLAC",
+        }
+    }
+}
+
 /// A file format recognised from its leading bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Format {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::fs_retry;
 
 mod compare;
 
@@ -327,9 +328,15 @@ impl Output {
             match compare::difference(self, out) {
                 compare::Difference::Nothing => return Ok(self.size()),
                 compare::Difference::OneFile(path) => {
-                    // On failure, the whole tree is written instead, which reports what failed.
-                    if self.replace_file(out, &parent, &name, path).is_ok() {
-                        return Ok(self.size());
+                    // On failure, the whole tree is written instead, which reports what failed;
+                    // but a file another program holds would only fail the swap as well, so
+                    // that file is named at once.
+                    match self.replace_file(out, &parent, &name, path) {
+                        Ok(()) => return Ok(self.size()),
+                        Err(e) if fs_retry::is_sharing_violation(&e) => {
+                            return Err(Error::io(&out.join(path), &e).hint(CLOSE_AND_RETRY))
+                        }
+                        Err(_) => {}
                     }
                 }
                 compare::Difference::More => {}
@@ -339,10 +346,10 @@ impl Output {
         let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         let previous = is_ours(out).then_some(out);
         let written = self.write_tree(&staging, previous).inspect_err(|_| {
-            let _ = fs::remove_dir_all(&staging);
+            let _ = fs_retry::remove_dir_all(&staging);
         })?;
         swap_into_place(&staging, out, &parent, &name).inspect_err(|_| {
-            let _ = fs::remove_dir_all(&staging);
+            let _ = fs_retry::remove_dir_all(&staging);
         })?;
         Ok(written)
     }
@@ -378,9 +385,9 @@ impl Output {
             Body::Bytes(bytes) => fs::write(&temp, &bytes[..]),
             Body::File { path: source, .. } => fs::copy(source, &temp).map(drop),
         };
-        let replaced = written.and_then(|()| fs::rename(&temp, out.join(path)));
+        let replaced = written.and_then(|()| fs_retry::rename(&temp, out.join(path)));
         if replaced.is_err() {
-            let _ = fs::remove_file(&temp);
+            let _ = fs_retry::remove_file(&temp);
         }
         replaced
     }
@@ -391,7 +398,7 @@ impl Output {
     /// rebuild does not copy a long recording again.
     fn write_tree(&self, dir: &Path, previous: Option<&Path>) -> Result<u64> {
         if dir.exists() {
-            fs::remove_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+            fs_retry::remove_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         }
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         // The marker goes first so that a build killed half-way leaves a directory the next
@@ -490,7 +497,7 @@ fn recover_in(parent: &Path, name: &str, out: &Path) {
             && entry.file_type().is_ok_and(|t| t.is_file())
         {
             // A file replacing its namesake in `out`, killed before its rename.
-            let _ = fs::remove_file(entry.path());
+            let _ = fs_retry::remove_file(entry.path());
             continue;
         }
         let Some(pid) = [&tmp, &old, &del]
@@ -519,7 +526,7 @@ fn recover_in(parent: &Path, name: &str, out: &Path) {
     retired.sort();
     if fs::symlink_metadata(out).is_err() {
         if let Some((_, newest)) = retired.pop() {
-            if fs::rename(&newest, out).is_err() {
+            if fs_retry::rename(&newest, out).is_err() {
                 retired.push((None, newest));
             }
         }
@@ -539,13 +546,17 @@ fn is_empty_dir(path: &Path) -> bool {
         && path.read_dir().is_ok_and(|mut d| d.next().is_none())
 }
 
+/// What to do when another program holds a file of the build output.
+const CLOSE_AND_RETRY: &str =
+    "close the programs that have files in it open (or wait for the antivirus scan), then build again";
+
 fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<()> {
     if !out.exists() {
-        return fs::rename(staging, out).map_err(|e| Error::io(out, &e));
+        return fs_retry::rename(staging, out).map_err(|e| Error::io(out, &e));
     }
     if out.read_dir().is_ok_and(|mut d| d.next().is_none()) {
-        fs::remove_dir(out).map_err(|e| Error::io(out, &e))?;
-        return fs::rename(staging, out).map_err(|e| Error::io(out, &e));
+        fs_retry::retry(|| fs::remove_dir(out)).map_err(|e| Error::io(out, &e))?;
+        return fs_retry::rename(staging, out).map_err(|e| Error::io(out, &e));
     }
     // Checked again here, at the moment of replacing, and not only before the build: a path
     // like `missing/../mine` names no directory until the build creates `missing/`.
@@ -570,12 +581,10 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
     // complete old tree as `.NAME.old-<pid>`, which the next build or serve puts back first
     // (see [`recover`]).
     let retired = parent.join(format!(".{name}.old-{pid}"));
-    fs::rename(out, &retired).map_err(|e| {
-        Error::io(out, &e).hint("close programs that have files in it open, then build again")
-    })?;
-    if let Err(e) = fs::rename(staging, out) {
-        let _ = fs::rename(&retired, out);
-        return Err(Error::io(out, &e));
+    fs_retry::rename(out, &retired).map_err(|e| Error::io(out, &e).hint(CLOSE_AND_RETRY))?;
+    if let Err(e) = fs_retry::rename(staging, out) {
+        let _ = fs_retry::rename(&retired, out);
+        return Err(Error::io(out, &e).hint(CLOSE_AND_RETRY));
     }
     remove_retired(&retired, parent, name, pid);
     Ok(())
@@ -586,7 +595,7 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
 /// half removed by a process killed in the middle of removing it.
 fn remove_retired(tree: &Path, parent: &Path, name: &str, pid: u32) {
     let doomed = parent.join(format!(".{name}.del-{pid}"));
-    if fs::rename(tree, &doomed).is_ok() {
+    if fs_retry::rename(tree, &doomed).is_ok() {
         remove_tree(&doomed);
     } else {
         remove_tree(tree);
@@ -639,15 +648,15 @@ fn remove_tree(dir: &Path) {
             .collect();
         entries.par_iter().for_each(|path| {
             let _ = if path.is_dir() {
-                fs::remove_dir_all(path)
+                fs_retry::remove_dir_all(path)
             } else {
-                fs::remove_file(path)
+                fs_retry::remove_file(path)
             };
         });
     }
-    let _ = fs::remove_file(dir.join(MARKER));
-    if fs::remove_dir(dir).is_err() {
-        let _ = fs::remove_dir_all(dir);
+    let _ = fs_retry::remove_file(dir.join(MARKER));
+    if fs_retry::retry(|| fs::remove_dir(dir)).is_err() {
+        let _ = fs_retry::remove_dir_all(dir);
     }
 }
 
@@ -690,14 +699,14 @@ pub fn check_out_dir(root: &Path, out: &Path) -> Result<()> {
 
 /// The absolute form of `path`, with symlinks resolved where it exists.
 pub(crate) fn absolute(path: &Path) -> PathBuf {
-    if let Ok(real) = fs::canonicalize(path) {
+    if let Ok(real) = dunce::canonicalize(path) {
         return real;
     }
     // Not there yet: resolve the nearest existing ancestor, then add the rest.
     let mut missing = Vec::new();
     let mut current = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     loop {
-        if let Ok(real) = fs::canonicalize(&current) {
+        if let Ok(real) = dunce::canonicalize(&current) {
             return missing.iter().rev().fold(real, |acc, part| acc.join(part));
         }
         match (current.file_name(), current.parent()) {

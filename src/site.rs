@@ -265,10 +265,11 @@ fn load_media(
     } else {
         crate::output::hash_file_cached(&file.path).map_err(not_readable)?
     };
-    let (wanted, accepted) = match want {
-        MediaKind::Image => ("an image", "PNG, JPEG, GIF, WebP or SVG"),
-        MediaKind::Audio => ("audio", "MP3, M4A/AAC, WebM/Opus, Ogg/Opus, WAV or FLAC"),
+    let wanted = match want {
+        MediaKind::Image => "an image",
+        MediaKind::Audio => "audio",
     };
+    let accepted = want.accepted();
     let format = match media::detect(&head) {
         Ok(format) if format.kind == want => format,
         Ok(format) => {
@@ -364,7 +365,8 @@ fn read_head(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn with_article(name: &str) -> String {
+/// "a PNG image", "an SVG image", "MP3 audio": a format's name as a sentence needs it.
+pub(crate) fn with_article(name: &str) -> String {
     // "MP3 audio" is a mass noun; of the image names only "SVG" starts with a vowel sound.
     if name.ends_with(" audio") {
         name.to_string()

@@ -393,7 +393,7 @@ fn root_and_out_are_honoured() {
     );
     run.assert_ok();
     assert!(
-        run.stdout.contains("into site/dist.tar.gz — "),
+        run.stdout.contains(&native("into site/dist.tar.gz — ")),
         "{}",
         run.stdout
     );

@@ -22,7 +22,7 @@ fn init_then_build_works() {
     let run = profile(tmp.path(), &["build", "--root", "my-site"]);
     run.assert_ok();
     let summary = parse_summary(run.stdout.trim_end()).unwrap();
-    assert_eq!(summary.out, "my-site/dist");
+    assert_eq!(summary.out, native("my-site/dist"));
     let dist = tmp.path().join("my-site/dist");
     assert!(dist.join("index.html").is_file());
     assert!(dist.join("404.html").is_file());
@@ -176,7 +176,10 @@ fn check_finds_template_errors_too() {
         "{% extends \"base.html\" %}{% block main %}{{ nope }}{% endblock main %}",
     );
     let stderr = site.run(&["check"]).assert_user_error().to_string();
-    assert!(stderr.starts_with("error: theme/page.html"), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: theme/page.html")),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -272,7 +275,7 @@ fn build_with_root_from_elsewhere() {
     run.assert_ok();
     assert_eq!(
         parse_summary(run.stdout.trim_end()).unwrap().out,
-        "site/dist"
+        native("site/dist")
     );
     assert!(site.dist().join("index.html").is_file());
 }
@@ -282,7 +285,10 @@ fn build_of_a_missing_root_fails_cleanly() {
     let tmp = scratch();
     let run = profile(tmp.path(), &["build", "--root", "nowhere"]);
     let stderr = run.assert_user_error();
-    assert!(stderr.starts_with("error: nowhere/site.toml: "), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: nowhere/site.toml: ")),
+        "{stderr}"
+    );
     assert!(stderr.contains("profile init"), "{stderr}");
     assert!(!tmp.path().join("nowhere").exists());
 }

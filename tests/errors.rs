@@ -197,7 +197,10 @@ fn missing_site_toml_suggests_profile_init() {
 #[test]
 fn empty_markdown_is_refused() {
     let stderr = build_error(|site| site.write("content/about.md", "  \n\n"));
-    assert!(stderr.starts_with("error: content/about.md: "), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: content/about.md: ")),
+        "{stderr}"
+    );
     assert!(stderr.contains("empty"), "{stderr}");
 }
 
@@ -209,7 +212,7 @@ fn gbk_markdown_is_refused_at_the_first_bad_byte() {
         site.write("content/about.md", bytes);
     });
     assert!(
-        stderr.starts_with("error: content/about.md:3:1: "),
+        stderr.starts_with(&native("error: content/about.md:3:1: ")),
         "{stderr}"
     );
     assert!(stderr.contains("not valid UTF-8"), "{stderr}");
@@ -225,7 +228,10 @@ fn utf16_markdown_is_refused() {
         }
         site.write("content/about.md", bytes);
     });
-    assert!(stderr.starts_with("error: content/about.md: "), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: content/about.md: ")),
+        "{stderr}"
+    );
     assert!(stderr.contains("UTF-16"), "{stderr}");
     assert!(
         stderr.contains("UTF-8"),
@@ -241,7 +247,10 @@ fn front_matter_syntax_error_names_the_file_line() {
             "+++\nweight = 1\ntitle = \"About\n+++\nbody\n",
         )
     });
-    assert!(stderr.starts_with("error: content/about.md:3:"), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: content/about.md:3:")),
+        "{stderr}"
+    );
     assert!(stderr.contains("front matter"), "{stderr}");
     assert!(stderr.contains(" 3 | title = \"About\n"), "{stderr}");
 }
@@ -255,7 +264,7 @@ fn front_matter_unknown_key_suggests_the_right_one() {
         )
     });
     assert!(
-        stderr.starts_with("error: content/about.md:3:1: "),
+        stderr.starts_with(&native("error: content/about.md:3:1: ")),
         "{stderr}"
     );
     assert!(stderr.contains("`wieght`"), "{stderr}");
@@ -267,7 +276,7 @@ fn yaml_front_matter_is_explained() {
     let stderr =
         build_error(|site| site.write("content/about.md", "---\ntitle: About\n---\nbody\n"));
     assert!(
-        stderr.starts_with("error: content/about.md:1:1: "),
+        stderr.starts_with(&native("error: content/about.md:1:1: ")),
         "{stderr}"
     );
     assert!(stderr.contains("+++"), "{stderr}");
@@ -277,7 +286,10 @@ fn yaml_front_matter_is_explained() {
 fn unclosed_front_matter_is_explained() {
     let stderr =
         build_error(|site| site.write("content/about.md", "+++\ntitle = \"About\"\n\n# About\n"));
-    assert!(stderr.starts_with("error: content/about.md:"), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: content/about.md:")),
+        "{stderr}"
+    );
     assert!(stderr.contains("never closed"), "{stderr}");
 }
 
@@ -321,7 +333,7 @@ fn broken_draft_is_still_an_error() {
         )
     });
     assert!(
-        stderr.starts_with("error: content/draft.md:3:1: "),
+        stderr.starts_with(&native("error: content/draft.md:3:1: ")),
         "{stderr}"
     );
 }
@@ -336,7 +348,10 @@ fn template_syntax_error_names_the_template_and_line() {
             "{% extends \"base.html\" %}\n{% block main %}\n<p>{% if %}</p>\n{% endblock main %}\n",
         )
     });
-    assert!(stderr.starts_with("error: theme/page.html:3:"), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: theme/page.html:3:")),
+        "{stderr}"
+    );
     assert!(stderr.contains("template"), "{stderr}");
 }
 
@@ -348,7 +363,10 @@ fn template_with_unknown_variable_names_the_template() {
             "{% extends \"base.html\" %}\n{% block main %}\n{{ profile.nmae }}{{ no_such_thing }}\n{% endblock main %}\n",
         )
     });
-    assert!(stderr.starts_with("error: theme/profile.html"), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: theme/profile.html")),
+        "{stderr}"
+    );
     assert!(stderr.contains("profile.nmae"), "{stderr}");
 }
 
@@ -361,7 +379,10 @@ fn page_template_with_unknown_variable_names_the_template() {
             "{% extends \"base.html\" %}\n{% block main %}{{ page_title }}{% endblock main %}\n",
         )
     });
-    assert!(stderr.starts_with("error: theme/page.html"), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: theme/page.html")),
+        "{stderr}"
+    );
     assert!(stderr.contains("page_title"), "{stderr}");
 }
 
@@ -382,13 +403,19 @@ fn unknown_variable_in_base_template_names_base_html() {
         );
     });
     assert!(stderr.contains("site_titel"), "{stderr}");
-    assert!(stderr.starts_with("error: theme/base.html"), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: theme/base.html")),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn stray_file_in_theme_is_refused() {
     let stderr = build_error(|site| site.write("theme/logo.png", b"\x89PNG\r\n\x1a\n"));
-    assert!(stderr.starts_with("error: theme/logo.png: "), "{stderr}");
+    assert!(
+        stderr.starts_with(&native("error: theme/logo.png: ")),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("assets/"),
         "the hint says where it goes: {stderr}"

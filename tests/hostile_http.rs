@@ -585,7 +585,9 @@ fn rss_kib() -> u64 {
 }
 
 /// Connections that send one byte of a request head every second.
+#[cfg(target_os = "linux")]
 const LORISES: usize = 20;
+#[cfg(target_os = "linux")]
 const IDLE: usize = 500;
 
 /// 500 idle connections and 20 slow lorises (one header byte a second each) do not keep a new

@@ -385,6 +385,7 @@ fn refuses_a_foreign_directory_named_through_a_missing_directory() {
 }
 
 /// A recording over the in-memory limit: 3 MB of silence in a WAV (8 kHz mono 16-bit).
+#[cfg(unix)]
 fn with_long_recording(site: &Site) -> std::path::PathBuf {
     let data = 3u32 << 20;
     let mut bytes = b"RIFF".to_vec();

@@ -1,16 +1,15 @@
 //! The GitHub Pages workflow, `.github/workflows/pages.yml`: it parses as YAML, triggers on a push
 //! to `main`, builds with the README's build command, uploads `dist/` and deploys it in a second
 //! job with the permissions, concurrency group and environment GitHub documents for Pages, pins
-//! every action, and names no file the repository lacks.
+//! every action, and names no file the repository lacks or has not committed.
 //!
 //! Nothing here runs GitHub Actions; these are checks on the file's structure that catch the
 //! mistakes a push would otherwise only reveal on GitHub.
 
-use std::fs;
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-use serde_norway::{Mapping, Value};
+use common::workflow::*;
+use serde_norway::Value;
 
 const WORKFLOW: &str = ".github/workflows/pages.yml";
 
@@ -18,108 +17,9 @@ const WORKFLOW: &str = ".github/workflows/pages.yml";
 /// It is made by the workflow, so it need not exist in the repository.
 const BUILD_OUTPUT: &str = "dist";
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(relative: &str) -> String {
-    fs::read_to_string(repo().join(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"))
-}
-
 /// The parsed workflow. Any YAML error (syntax, tabs, a duplicated key) fails here.
 fn workflow() -> Value {
-    let value: Value = serde_norway::from_str(&read(WORKFLOW))
-        .unwrap_or_else(|e| panic!("{WORKFLOW} is not valid YAML: {e}"));
-    assert!(
-        value.is_mapping(),
-        "{WORKFLOW}: the top level is not a mapping"
-    );
-    value
-}
-
-/// `value[key]`, failing with the path when it is missing.
-fn at<'a>(value: &'a Value, path: &str, key: &str) -> &'a Value {
-    value
-        .get(key)
-        .unwrap_or_else(|| panic!("{WORKFLOW}: `{path}` has no `{key}`"))
-}
-
-fn string<'a>(value: &'a Value, what: &str) -> &'a str {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("{WORKFLOW}: `{what}` is not a string: {value:?}"))
-}
-
-fn jobs(wf: &Value) -> &Mapping {
-    at(wf, "", "jobs")
-        .as_mapping()
-        .unwrap_or_else(|| panic!("{WORKFLOW}: `jobs` is not a mapping"))
-}
-
-fn job<'a>(wf: &'a Value, name: &str) -> &'a Value {
-    jobs(wf)
-        .get(name)
-        .unwrap_or_else(|| panic!("{WORKFLOW}: no job `{name}`"))
-}
-
-fn steps<'a>(job: &'a Value, name: &str) -> &'a [Value] {
-    at(job, &format!("jobs.{name}"), "steps")
-        .as_sequence()
-        .unwrap_or_else(|| panic!("{WORKFLOW}: `jobs.{name}.steps` is not a list"))
-}
-
-/// Every step of every job, with its job's name.
-fn all_steps(wf: &Value) -> Vec<(String, &Value)> {
-    let mut all = Vec::new();
-    for (name, job) in jobs(wf) {
-        let name = string(name, "a job name").to_string();
-        if job.get("steps").is_some() {
-            for step in steps(job, &name) {
-                all.push((name.clone(), step));
-            }
-        }
-    }
-    all
-}
-
-fn uses(step: &Value) -> Option<&str> {
-    step.get("uses").and_then(Value::as_str)
-}
-
-fn run(step: &Value) -> Option<&str> {
-    step.get("run").and_then(Value::as_str)
-}
-
-/// The index of the one step in `steps` that `matches`, failing when there is none or several.
-fn one_step(steps: &[Value], what: &str, matches: impl Fn(&Value) -> bool) -> usize {
-    let found: Vec<usize> = (0..steps.len()).filter(|&i| matches(&steps[i])).collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "{WORKFLOW}: expected one step that {what}, found {found:?}"
-    );
-    found[0]
-}
-
-/// The action a `uses:` names, without its version: `actions/checkout@v5` → `actions/checkout`.
-fn action(uses: &str) -> &str {
-    uses.split_once('@').map_or(uses, |(name, _)| name)
-}
-
-/// A string or a list of strings, as `branches:` and `needs:` may be written.
-fn strings(value: &Value) -> Vec<&str> {
-    match value {
-        Value::String(s) => vec![s.as_str()],
-        Value::Sequence(items) => items.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// `./dist/` → `dist`.
-fn normalise_path(path: &str) -> &str {
-    let path = path.trim();
-    let path = path.strip_prefix("./").unwrap_or(path);
-    path.strip_suffix('/').unwrap_or(path)
+    load(WORKFLOW)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,20 +188,6 @@ fn deploy_job_deploys_the_build_to_the_pages_environment() {
 // ---------------------------------------------------------------------------------------------
 // Actions pinned, files present
 
-/// `owner/repo[/path]@vN` (a major version tag) or `@<40 hex digits>` (a commit).
-fn is_pinned(uses: &str) -> bool {
-    let Some((name, version)) = uses.split_once('@') else {
-        return false;
-    };
-    let mut parts = name.split('/');
-    let owner_repo = matches!((parts.next(), parts.next()), (Some(o), Some(r)) if !o.is_empty() && !r.is_empty());
-    let major = version
-        .strip_prefix('v')
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    let sha = version.len() == 40 && version.bytes().all(|b| b.is_ascii_hexdigit());
-    owner_repo && (major || sha)
-}
-
 #[test]
 fn pin_check_tells_tags_from_branches() {
     for good in [
@@ -326,133 +212,13 @@ fn pin_check_tells_tags_from_branches() {
 
 #[test]
 fn every_action_is_pinned_to_a_major_tag_or_a_commit() {
-    let wf = workflow();
-    let mut seen = 0;
-    for (name, job) in jobs(&wf) {
-        let name = string(name, "a job name");
-        let mut all: Vec<&str> = job
-            .get("uses")
-            .and_then(Value::as_str)
-            .into_iter()
-            .collect();
-        if job.get("steps").is_some() {
-            all.extend(steps(job, name).iter().filter_map(uses));
-        }
-        for used in all {
-            seen += 1;
-            if used.starts_with("./") {
-                continue; // a local action or workflow: checked by the next test
-            }
-            assert!(
-                is_pinned(used),
-                "{WORKFLOW}: job {name} uses {used}, not pinned to @vN or a SHA"
-            );
-        }
-    }
+    let seen = assert_actions_pinned(WORKFLOW, &workflow());
     assert!(seen >= 4, "{WORKFLOW}: only {seen} `uses:` found");
-}
-
-/// Relative paths a step names: a local action, a `with:` path or file, a `working-directory`,
-/// a `hashFiles(...)` argument, or a word of a `run:` script that looks like a relative path.
-fn referenced_paths(step: &Value) -> Vec<String> {
-    let mut paths = Vec::new();
-    if let Some(local) = uses(step).filter(|u| u.starts_with("./")) {
-        paths.push(local.to_string());
-    }
-    if let Some(dir) = step.get("working-directory").and_then(Value::as_str) {
-        paths.push(dir.to_string());
-    }
-    if let Some(with) = step.get("with").and_then(Value::as_mapping) {
-        for (key, value) in with {
-            let (Some(key), Some(value)) = (key.as_str(), value.as_str()) else {
-                continue;
-            };
-            if key == "path" || key == "files" || key.ends_with("-path") || key.ends_with("-file") {
-                paths.extend(
-                    value
-                        .lines()
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .map(String::from),
-                );
-            }
-        }
-    }
-    let text = serde_norway::to_string(step).unwrap();
-    for (at, _) in text.match_indices("hashFiles(") {
-        let args = &text[at + "hashFiles(".len()..];
-        let args = &args[..args.find(')').unwrap_or(args.len())];
-        paths.extend(
-            args.split(',')
-                .map(|a| a.trim().trim_matches(['\'', '"']).to_string()),
-        );
-    }
-    if let Some(script) = run(step) {
-        let words = script.split(|c: char| c.is_whitespace() || ";&|<>()\"'".contains(c));
-        paths.extend(
-            words
-                .filter(|w| w.contains('/') || w.starts_with("./"))
-                .filter(|w| !w.starts_with('/') && !w.starts_with('-') && !w.starts_with('~'))
-                .filter(|w| !w.contains("://") && !w.contains('$') && !w.contains('='))
-                .map(String::from),
-        );
-    }
-    paths
 }
 
 #[test]
 fn steps_name_only_files_the_repository_has() {
-    let wf = workflow();
-    let mut checked = 0;
-    for (job, step) in all_steps(&wf) {
-        for path in referenced_paths(step) {
-            checked += 1;
-            let normal = normalise_path(&path);
-            if normal == BUILD_OUTPUT || normal.starts_with(&format!("{BUILD_OUTPUT}/")) {
-                continue; // written by the build step
-            }
-            let pattern = normal.contains(['*', '?', '[']);
-            assert!(
-                pattern || repo().join(normal).exists(),
-                "{WORKFLOW}: a step of job {job} names {path}, which is not in the repository"
-            );
-        }
-        // `cargo ... --locked` fails without a committed Cargo.lock.
-        if run(step).is_some_and(|r| r.contains("--locked")) {
-            assert_committed("Cargo.lock");
-        }
-    }
-    assert!(
-        checked > 0,
-        "{WORKFLOW}: no file references found (the artifact path at least)"
-    );
-}
-
-/// `relative` exists, is not ignored by `.gitignore`, and, in a git checkout, is tracked.
-fn assert_committed(relative: &str) {
-    assert!(repo().join(relative).is_file(), "{relative} is missing");
-    for line in read(".gitignore").lines().map(str::trim) {
-        let ignored = line == relative || line == format!("/{relative}") || line == "*.lock";
-        assert!(
-            !ignored,
-            ".gitignore ignores {relative} ({line:?}), but the workflow needs it"
-        );
-    }
-    let in_git = Command::new("git")
-        .arg("-C")
-        .arg(repo())
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if in_git {
-        let tracked = Command::new("git")
-            .arg("-C")
-            .arg(repo())
-            .args(["ls-files", "--error-unmatch", "--", relative])
-            .output()
-            .expect("run git ls-files");
-        assert!(tracked.status.success(), "{relative} is not committed");
-    }
+    assert_named_files_committed(WORKFLOW, &workflow(), &[BUILD_OUTPUT]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ mod common;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -1170,7 +1170,7 @@ fn a_new_connection_from_a_reused_client_port_is_a_new_connection() {
     let mut refusals = Vec::new();
     for attempt in 0..3 {
         let port = {
-            let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             probe.local_addr().unwrap().port()
         };
         let mut answered = 0;

@@ -144,3 +144,111 @@ fn chinese_logo_file_name_builds() {
         .unwrap();
     assert_eq!(percent_decode(icon.attr("href").unwrap()), logo);
 }
+
+/// Where a Windows student keeps the site: a user name with a space, Chinese folder names.
+const DESKTOP_SITE: &str = "Users/李 华/Desktop/我的主页";
+
+#[test]
+fn a_site_under_spaces_and_chinese_folders_builds_and_serves() {
+    let site = Site::example_at(DESKTOP_SITE);
+    // Run from the site's folder, as after `cd`, and with the folder named as an argument.
+    profile(site.root(), &["build"]).assert_ok();
+    let root = site.root().to_str().unwrap().to_string();
+    let other = site.outside("其他 输出");
+    profile(
+        &site.outside(""),
+        &["build", "--root", &root, "--out", other.to_str().unwrap()],
+    )
+    .assert_ok();
+    assert_eq!(snapshot(&site.dist()), snapshot(&other));
+
+    let served = common::serve::Served::start(site);
+    let page = served.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("李华"));
+    let audio = fingerprinted(&served.dist(), "introduction", "mp3");
+    let part = common::http::get_with(
+        served.addr,
+        &format!("/{audio}"),
+        &[("Range", "bytes=0-99")],
+    );
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body.len(), 100);
+}
+
+#[test]
+fn messages_name_paths_as_typed_never_verbatim() {
+    // On Windows, fs::canonicalize gives `\\?\C:\...` (rust-lang/rust#42869); no message may.
+    let site = Site::example_at(DESKTOP_SITE);
+    let inside = site.path("content/out");
+    let run = profile(site.root(), &["build", "--out", inside.to_str().unwrap()]);
+    let message = run.assert_user_error();
+    assert!(message.contains("inside the site's content"), "{message}");
+    assert!(!message.contains(r"\\?\"), "{message}");
+
+    site.write("content/index.md", "+++\ntitle = 1\n+++\n");
+    let run = profile(site.root(), &["build"]);
+    let message = run.assert_user_error();
+    assert!(message.contains("index.md"), "{message}");
+    assert!(!message.contains(r"\\?\"), "{message}");
+}
+
+/// Windows only: a file of dist/ held open by another program (an antivirus scan, an editor,
+/// Explorer's preview) without FILE_SHARE_DELETE, so that renaming over it fails with error 5 —
+/// under Wine exactly as on Windows.
+#[cfg(windows)]
+mod held_open {
+    use super::*;
+    use std::os::windows::fs::OpenOptionsExt;
+    use std::time::{Duration, Instant};
+
+    /// FILE_SHARE_READ only: others may read, not rename or delete.
+    const SHARE_READ: u32 = 1;
+
+    fn hold(path: &std::path::Path) -> fs::File {
+        fs::OpenOptions::new()
+            .read(true)
+            .share_mode(SHARE_READ)
+            .open(path)
+            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
+    }
+
+    #[test]
+    fn a_file_released_within_a_second_is_waited_for() {
+        let site = Site::example();
+        site.build();
+        let handle = hold(&site.path("dist/index.html"));
+        site.replace("content/index.md", "李华", "李华（已编辑）");
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            drop(handle);
+        });
+        let started = Instant::now();
+        let run = site.build();
+        release.join().unwrap();
+        assert!(site.page("index.html").contains("已编辑"));
+        drop(run);
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_file_held_longer_is_named_and_the_old_site_kept() {
+        let site = Site::example();
+        site.build();
+        let before = snapshot(&site.dist());
+        let handle = hold(&site.path("dist/index.html"));
+        site.replace("content/index.md", "李华", "李华（已编辑）");
+        let run = site.run(&["build"]);
+        drop(handle);
+        let message = run.assert_user_error();
+        assert!(message.contains("index.html"), "{message}");
+        assert!(message.contains("in use by another program"), "{message}");
+        assert!(message.contains("close the programs"), "{message}");
+        assert_same_tree(&before, &snapshot(&site.dist()));
+        assert!(
+            leftovers(&site.dist()).is_empty(),
+            "{:?}",
+            leftovers(&site.dist())
+        );
+    }
+}

@@ -37,6 +37,37 @@ fn clf_date(when: SystemTime) -> String {
     }
 }
 
+/// Whether to colour what goes to a stream, given whether it is a terminal: never with `NO_COLOR`
+/// set, always with `CLICOLOR_FORCE`, otherwise only on a terminal that takes ANSI escapes. On
+/// Windows that means switching the console to them first (`ENABLE_VIRTUAL_TERMINAL_PROCESSING`);
+/// a console that refuses gets no colour rather than raw `←[32m` codes.
+pub fn use_colour(is_terminal: bool) -> bool {
+    decide_colour(
+        is_terminal,
+        anstyle_query::no_color(),
+        anstyle_query::clicolor_force(),
+        || anstyle_query::windows::enable_ansi_colors().unwrap_or(true),
+    )
+}
+
+/// [`use_colour`]'s rule, with the environment and the console passed in.
+fn decide_colour(
+    is_terminal: bool,
+    no_color: bool,
+    force: bool,
+    console_takes_escapes: impl FnOnce() -> bool,
+) -> bool {
+    if no_color {
+        return false;
+    }
+    if force {
+        // Still switch a Windows console over, so that forced colours show as colours.
+        let _ = console_takes_escapes();
+        return true;
+    }
+    is_terminal && console_takes_escapes()
+}
+
 /// The ANSI colour code for `status`: green 2xx, cyan 3xx, yellow 4xx, red 5xx.
 pub fn status_colour(status: u16) -> &'static str {
     match status {
@@ -55,6 +86,20 @@ pub fn colour(line: &str, status: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_where_escapes_are_understood() {
+        let yes = || true;
+        let no = || false;
+        assert!(decide_colour(true, false, false, yes));
+        // Piped, redirected to a file, or read by a test.
+        assert!(!decide_colour(false, false, false, yes));
+        // A Windows console that cannot be switched to ANSI escapes.
+        assert!(!decide_colour(true, false, false, no));
+        // NO_COLOR wins over everything; CLICOLOR_FORCE over the rest.
+        assert!(!decide_colour(true, true, true, yes));
+        assert!(decide_colour(false, false, true, no));
+    }
     use std::time::{Duration, UNIX_EPOCH};
 
     #[test]

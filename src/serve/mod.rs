@@ -8,6 +8,7 @@
 //! its own `Date`).
 
 pub mod http;
+pub mod listen;
 pub mod log;
 mod rebuild;
 pub mod reload;
@@ -19,7 +20,7 @@ pub mod trace;
 pub mod watch;
 
 use std::io::{IoSlice, IsTerminal, Read, Seek, SeekFrom, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::thread;
@@ -132,6 +133,8 @@ impl Shared {
 pub struct RunningServer {
     addr: SocketAddr,
     server: tiny_http::Server,
+    /// The watcher and rebuild thread, when watching.
+    rebuilding: Option<rebuild::Rebuilding>,
     /// What the first build made, for the start-up message.
     pub report: crate::BuildReport,
     shared: Arc<Shared>,
@@ -150,7 +153,8 @@ impl RunningServer {
         }
     }
 
-    /// Stops accepting requests and closes the open connections.
+    /// Stops accepting requests, closes the open connections, and waits for the rebuild thread
+    /// to end, so that the site's folders are no longer watched or written when it returns.
     pub fn stop(self) {
         self.shared
             .stopped
@@ -158,6 +162,9 @@ impl RunningServer {
         self.shared.hub.close_all();
         // Dropping the `Server` closes the listening socket and the connections.
         drop(self.server);
+        if let Some(rebuilding) = self.rebuilding {
+            rebuilding.stop();
+        }
     }
 }
 
@@ -168,7 +175,7 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     crate::output::check_out_dir(&config.root, &config.out)?;
     crate::output::recover(&config.out);
     // Bind first: a port in use is reported before anything is built or written.
-    let listener = bind(&config.host, config.port)?;
+    let listener = listen::bind(&config.host, config.port)?;
     let site = crate::site::Site::load(&config.root)?;
     let output = crate::render::render(&site)?;
     let bytes = output.write_atomically(&config.out)?;
@@ -200,14 +207,16 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
         hub: reload::Hub::default(),
         live_reload: config.live_reload,
         quiet: config.quiet,
-        colour: std::io::stderr().is_terminal(),
+        colour: log::use_colour(std::io::stderr().is_terminal()),
         recorder,
         addr,
         stopped: std::sync::atomic::AtomicBool::new(false),
     });
-    if config.watch {
-        rebuild::spawn(site, config, Arc::clone(&shared));
-    }
+    let rebuilding = if config.watch {
+        rebuild::spawn(site, config, Arc::clone(&shared))
+    } else {
+        None
+    };
     if config.live_reload {
         spawn_heartbeat(Arc::clone(&shared));
     }
@@ -221,6 +230,7 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     Ok(RunningServer {
         addr,
         server,
+        rebuilding,
         report,
         shared,
     })
@@ -246,55 +256,6 @@ fn spawn_heartbeat(shared: Arc<Shared>) {
 pub(crate) fn whole_seconds(t: SystemTime) -> SystemTime {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     UNIX_EPOCH + Duration::from_secs(secs)
-}
-
-/// Binds `host:port`, with a message that says what to do when that fails.
-fn bind(host: &str, port: u16) -> Result<TcpListener> {
-    let shown = match host.parse::<IpAddr>() {
-        Ok(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
-        _ => format!("{host}:{port}"),
-    };
-    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => (host, port)
-            .to_socket_addrs()
-            .map(Iterator::collect)
-            .unwrap_or_default(),
-    };
-    if addrs.is_empty() {
-        return Err(Error::new(format!(
-            "cannot listen on {shown}: `{host}` is not an IP address or a known host name"
-        ))
-        .hint("use --host 127.0.0.1, or --host 0.0.0.0 to serve your network"));
-    }
-    let mut last = None;
-    for addr in &addrs {
-        match TcpListener::bind(addr) {
-            Ok(listener) => return Ok(listener),
-            Err(e) => last = Some(e),
-        }
-    }
-    let err = last.unwrap_or_else(|| std::io::Error::other("no address"));
-    let next_port = port.checked_add(1).unwrap_or(5001);
-    let (why, hint) = match err.kind() {
-        std::io::ErrorKind::AddrInUse => (
-            "the address is already in use".to_string(),
-            format!("another server is running there; stop it or use --port {next_port}"),
-        ),
-        std::io::ErrorKind::PermissionDenied => (
-            "permission denied".to_string(),
-            "ports below 1024 need administrator rights; use --port 5000".to_string(),
-        ),
-        std::io::ErrorKind::AddrNotAvailable => (
-            "no network interface has this address".to_string(),
-            "use --host 127.0.0.1, or --host 0.0.0.0 to serve your network".to_string(),
-        ),
-        _ => (
-            crate::error::describe_io(&err),
-            format!("try --port {next_port}"),
-        ),
-    };
-    Err(Error::new(format!("cannot listen on {shown}: {why}")).hint(hint))
 }
 
 /// The URLs a person can open: the loopback one, and for a wildcard host one per network

@@ -30,10 +30,27 @@ pub(super) fn first_build_number() -> u64 {
         .map_or(1, |d| d.as_millis() as u64)
 }
 
+/// The rebuild thread, for [`Rebuilding::stop`].
+pub(super) struct Rebuilding {
+    waker: watch::Waker,
+    thread: thread::JoinHandle<()>,
+}
+
+impl Rebuilding {
+    /// Wakes the rebuild thread (which sees `Shared::stopped`, set before) and waits until it
+    /// has ended: its last write to the output has finished and the watcher is closed. On
+    /// Windows a watched folder cannot be deleted while the watch is open, so a caller that
+    /// removes the site afterwards (a test, an editor's plug-in) must not be left racing it.
+    pub(super) fn stop(self) {
+        self.waker.wake();
+        let _ = self.thread.join();
+    }
+}
+
 /// Starts the watcher and the rebuild thread. Failing to watch is not fatal: the server still
 /// serves the first build, and says that it will not follow changes.
-pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) {
-    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) -> Option<Rebuilding> {
+    let root = dunce::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     let out = absolute(&config.out);
     let media = media_paths(&site);
     let mut watcher = match SourceWatcher::new(&root, &media) {
@@ -43,10 +60,11 @@ pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) {
                 "warning: cannot watch {} for changes ({e}); restart profile serve to see edits",
                 root.display()
             );
-            return;
+            return None;
         }
     };
-    let dist = spawn_dist_writer(config.out.clone());
+    let waker = watcher.waker();
+    let (dist, writer) = spawn_dist_writer(config.out.clone());
     let mut state = Rebuilder {
         site,
         root,
@@ -57,7 +75,7 @@ pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) {
         shared,
         dist,
     };
-    thread::spawn(move || {
+    let thread = thread::spawn(move || {
         while let Some(batch) = watcher.next_batch(QUIET, LONGEST) {
             if state
                 .shared
@@ -78,7 +96,12 @@ pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) {
                 watcher.rewatch(&state.root, &state.media);
             }
         }
+        drop(watcher);
+        // Closing the channel ends the writer once the build it is writing is written.
+        drop(state);
+        let _ = writer.join();
     });
+    Some(Rebuilding { waker, thread })
 }
 
 struct Rebuilder {
@@ -204,7 +227,7 @@ fn media_paths(site: &Site) -> Vec<PathBuf> {
 }
 
 fn absolute(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path)
+    dunce::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
 }
@@ -215,9 +238,9 @@ fn absolute(path: &Path) -> PathBuf {
 /// The writing runs on a one-thread pool of its own, not rayon's global pool: a rebuild's
 /// rendering uses the global pool, and would otherwise queue behind the writing of the previous
 /// build (seen as 0.9 s reloads on a 10,000-page site).
-fn spawn_dist_writer(out: PathBuf) -> mpsc::Sender<Arc<Snapshot>> {
+fn spawn_dist_writer(out: PathBuf) -> (mpsc::Sender<Arc<Snapshot>>, thread::JoinHandle<()>) {
     let (sender, builds) = mpsc::channel::<Arc<Snapshot>>();
-    thread::spawn(move || {
+    let writer = thread::spawn(move || {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .thread_name(|_| "dist writer".into())
@@ -241,5 +264,5 @@ fn spawn_dist_writer(out: PathBuf) -> mpsc::Sender<Arc<Snapshot>> {
             }
         }
     });
-    sender
+    (sender, writer)
 }

@@ -145,7 +145,7 @@ fn write_har(path: &std::path::Path, entries: &[String]) -> crate::Result<()> {
     // A sibling temporary file and a rename: readers see the old or the new document.
     let temp = path.with_extension("har.tmp");
     std::fs::write(&temp, text)
-        .and_then(|()| std::fs::rename(&temp, path))
+        .and_then(|()| crate::fs_retry::rename(&temp, path))
         .map_err(|e| crate::Error::io(path, &e).hint("check the --har path"))
 }
 

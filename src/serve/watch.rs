@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
@@ -105,6 +105,22 @@ pub struct SourceWatcher {
     // Kept alive: dropping it stops the events.
     watcher: notify::RecommendedWatcher,
     events: Receiver<notify::Result<notify::Event>>,
+    /// Another way into `events`, for [`Waker`].
+    wake: Sender<notify::Result<notify::Event>>,
+}
+
+/// Wakes a thread waiting in [`SourceWatcher::next_batch`] with an empty batch, so that it can
+/// see it is asked to stop without waiting for a file to change.
+#[derive(Clone)]
+pub struct Waker(Sender<notify::Result<notify::Event>>);
+
+impl Waker {
+    /// Wakes the waiting thread (nothing, if the watcher has gone).
+    pub fn wake(&self) {
+        let _ = self
+            .0
+            .send(Ok(notify::Event::new(notify::EventKind::Other)));
+    }
 }
 
 impl SourceWatcher {
@@ -113,9 +129,14 @@ impl SourceWatcher {
     /// `media` files outside those.
     pub fn new(root: &Path, media: &[PathBuf]) -> notify::Result<SourceWatcher> {
         let (sender, events) = mpsc::channel();
+        let wake = sender.clone();
         let mut watcher = notify::recommended_watcher(sender)?;
         watcher.watch(root, RecursiveMode::NonRecursive)?;
-        let mut this = SourceWatcher { watcher, events };
+        let mut this = SourceWatcher {
+            watcher,
+            events,
+            wake,
+        };
         this.rewatch(root, media);
         Ok(this)
     }
@@ -136,6 +157,11 @@ impl SourceWatcher {
                 let _ = watcher.watch(parent, RecursiveMode::NonRecursive);
             }
         }
+    }
+
+    /// A handle that wakes [`SourceWatcher::next_batch`] from another thread.
+    pub fn waker(&self) -> Waker {
+        Waker(self.wake.clone())
     }
 
     /// Blocks until something changes, then collects the burst: events are gathered until
@@ -191,6 +217,34 @@ mod tests {
 
     fn pages(names: &[&str]) -> Redo {
         Redo::Pages(names.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn a_save_on_windows_is_a_change() {
+        // ReadDirectoryChangesW reports a save as FILE_ACTION_MODIFIED, which notify gives as
+        // Modify(Any); Zola's live reload ignored it and was dead on Windows (zola#2593).
+        use notify::event::{DataChange, ModifyKind};
+        let path = PathBuf::from("/site/content/index.md");
+        for kind in [
+            ModifyKind::Any,
+            ModifyKind::Data(DataChange::Any),
+            ModifyKind::Data(DataChange::Content),
+        ] {
+            let mut paths = BTreeSet::new();
+            let event = notify::Event::new(notify::EventKind::Modify(kind)).add_path(path.clone());
+            add_paths(&mut paths, Ok(event));
+            assert_eq!(
+                paths.into_iter().collect::<Vec<_>>(),
+                std::slice::from_ref(&path),
+                "{kind:?}"
+            );
+        }
+        // Reading a file is not changing it.
+        let mut paths = BTreeSet::new();
+        let read = notify::Event::new(notify::EventKind::Access(notify::event::AccessKind::Any))
+            .add_path(path);
+        add_paths(&mut paths, Ok(read));
+        assert!(paths.is_empty());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod firefox;
 pub mod hosts;
 pub mod http;
 pub mod serve;
+pub mod workflow;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -32,13 +33,30 @@ pub struct Site {
     root: PathBuf,
 }
 
+/// Whether these tests run as Windows programs under Wine (`.ci/windows-tests` sets
+/// `WINEPREFIX`, which Wine passes on to the programs it runs).
+pub fn under_wine() -> bool {
+    cfg!(windows) && std::env::var_os("WINEPREFIX").is_some()
+}
+
 impl Site {
+    /// Leaves the site's folder on disk when the `Site` is dropped.
+    pub fn leave_on_disk(&mut self) {
+        self.tmp.disable_cleanup(true);
+    }
+
     /// A copy of the example site: `site.toml`, `content/` and `assets/` (no `theme/`, so the
     /// built-in theme is used).
     pub fn example() -> Site {
+        Site::example_at("site")
+    }
+
+    /// A copy of the example site at `relative` inside its temporary directory, e.g. under a
+    /// path with spaces and Chinese characters as a Windows user's desktop has.
+    pub fn example_at(relative: &str) -> Site {
         let tmp = tempfile::tempdir().expect("create a temporary directory");
-        let root = tmp.path().join("site");
-        fs::create_dir(&root).unwrap();
+        let root = tmp.path().join(relative);
+        fs::create_dir_all(&root).unwrap();
         let from = example_root();
         fs::copy(from.join("site.toml"), root.join("site.toml")).unwrap();
         copy_dir(&from.join("content"), &root.join("content"));
@@ -131,6 +149,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
         } else {
             fs::copy(entry.path(), &target).unwrap();
         }
+    }
+}
+
+/// `text` with its `/`-separated paths as messages show them on this system: profile names
+/// files in its messages the way the system writes paths (`content\\about.md` on Windows, as
+/// cargo and rustc do there), while the tests write them with `/`. Only for text whose every `/`
+/// is a path separator.
+pub fn native(text: &str) -> String {
+    if cfg!(windows) {
+        text.replace('/', "\\")
+    } else {
+        text.to_string()
     }
 }
 

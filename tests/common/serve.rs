@@ -64,5 +64,12 @@ impl Served {
 impl Drop for Served {
     fn drop(&mut self) {
         self.stop_server();
+        // notify closes its directory handles on a thread of its own after the watcher is
+        // dropped, and Wine, unlike Windows, cannot delete a folder while a handle holds it
+        // (no POSIX delete semantics): std's remove_dir_all then spins for ever. Under Wine the
+        // served site's temporary folder is left in the Wine prefix instead.
+        if super::under_wine() {
+            self.site.leave_on_disk();
+        }
     }
 }
