@@ -141,6 +141,19 @@ fn unspecified_values_are_the_samples() {
 }
 
 #[test]
+fn a_named_person_is_not_given_the_samples_school() {
+    let tmp = scratch();
+    profile(
+        tmp.path(),
+        &["init", "site", "--name", "Ann Lee", "--lang", "en"],
+    )
+    .assert_ok();
+    let page = build_page(tmp.path(), "site");
+    assert!(page.contains("Ann Lee"), "{page}");
+    assert!(!page.contains("Example University"), "{page}");
+}
+
+#[test]
 fn school_can_be_left_out() {
     let tmp = scratch();
     profile(

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Lang};
 use crate::error::{Error, Result};
+use crate::fs_retry;
 use crate::media::MediaKind;
 use crate::theme::{DEFAULT_FILES, THEME_DIR};
 
@@ -128,6 +129,8 @@ impl Flags {
         let school = match self.school.as_deref().map(str::trim) {
             // `--school ""` says there is none.
             Some("") => Some(String::new()),
+            // A page for someone named must not claim the sample's school for them.
+            None if self.name.is_some() => Some(String::new()),
             _ => text(&self.school, "--school", "school")?,
         };
         Ok(Answers {
@@ -342,7 +345,8 @@ fn check_target(dir: &Path) -> Result<()> {
 /// Writes `files` into `dir` all at once: into a staging directory beside the topmost folder
 /// that does not exist yet, renamed into place at the end; or, when `dir` exists (empty), into
 /// a staging directory beside it whose entries are then moved in. Any failure removes what was
-/// staged, so there is either a whole new site or none.
+/// staged, so there is either a whole new site or none. The renames wait out an antivirus that
+/// is still scanning a file just written (`fs_retry`).
 fn write_all(dir: &Path, files: &[File]) -> Result<()> {
     let existing = dir.exists();
     // The folder that appears: `dir` itself, or its topmost missing ancestor (`a` for `a/b/c`
@@ -374,11 +378,11 @@ fn write_all(dir: &Path, files: &[File]) -> Result<()> {
         if existing {
             move_entries(&staging, dir)
         } else {
-            fs::rename(&staging, &top).map_err(|e| Error::io(&top, &e))
+            fs_retry::rename(&staging, &top).map_err(|e| Error::io(&top, &e))
         }
     });
     if result.is_err() || staging.exists() {
-        let _ = fs::remove_dir_all(&staging);
+        let _ = fs_retry::remove_dir_all(&staging);
     }
     result
 }
@@ -408,11 +412,11 @@ fn move_entries(staging: &Path, dir: &Path) -> Result<()> {
             Err(Error::in_file(dir, "is not empty any more")
                 .hint("something else is writing into it; pass a new or empty directory"))
         } else {
-            fs::rename(staging.join(&name), &target).map_err(|e| Error::io(&target, &e))
+            fs_retry::rename(staging.join(&name), &target).map_err(|e| Error::io(&target, &e))
         };
         if let Err(err) = result {
             for name in moved.iter().rev() {
-                let _ = fs::rename(dir.join(name), staging.join(name));
+                let _ = fs_retry::rename(dir.join(name), staging.join(name));
             }
             return Err(err);
         }
