@@ -603,7 +603,8 @@ fn remove_retired(tree: &Path, parent: &Path, name: &str, pid: u32) {
 }
 
 /// Swaps the directories `a` and `b` atomically (`renameat2` with `RENAME_EXCHANGE`, Linux 3.15
-/// and later, on the file systems that support it: ext4, XFS, Btrfs, tmpfs...).
+/// and later, on the file systems that support it: ext4, XFS, Btrfs, tmpfs...). Called as a raw
+/// system call: musl, which the static release binary links, has no `renameat2` wrapper.
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use std::ffi::CString;
@@ -612,7 +613,8 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     let b = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
     let done = unsafe {
-        libc::renameat2(
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             a.as_ptr(),
             libc::AT_FDCWD,
