@@ -218,7 +218,7 @@ mod held_open {
         let site = Site::example();
         site.build();
         let handle = hold(&site.path("dist/index.html"));
-        site.replace("content/index.md", "李华", "李华（已编辑）");
+        site.replace("content/index.md", "我是**李华**", "我是**李华（已编辑）**");
         let release = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(150));
             drop(handle);
@@ -237,7 +237,7 @@ mod held_open {
         site.build();
         let before = snapshot(&site.dist());
         let handle = hold(&site.path("dist/index.html"));
-        site.replace("content/index.md", "李华", "李华（已编辑）");
+        site.replace("content/index.md", "我是**李华**", "我是**李华（已编辑）**");
         let run = site.run(&["build"]);
         drop(handle);
         let message = run.assert_user_error();
