@@ -1,7 +1,7 @@
 //! The rebuild loop of `profile serve`: wait for a batch of source changes, redo what they force
 //! (see [`watch::plan`]), swap the served build whole, tell the open pages, and write `dist/`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
@@ -51,7 +51,7 @@ impl Rebuilding {
 /// serves the first build, and says that it will not follow changes.
 pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) -> Option<Rebuilding> {
     let root = dunce::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    let out = absolute(&config.out);
+    let out = crate::output::absolute(&config.out);
     let media = media_paths(&site);
     let mut watcher = match SourceWatcher::new(&root, &media) {
         Ok(watcher) => watcher,
@@ -222,14 +222,8 @@ impl Rebuilder {
 fn media_paths(site: &Site) -> Vec<PathBuf> {
     [&site.logo.path, &site.audio.path]
         .into_iter()
-        .map(|p| absolute(p))
+        .map(|p| crate::output::absolute(p))
         .collect()
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    dunce::canonicalize(path)
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Writes each new build to `out` on a thread of its own, so that the pages reload without
