@@ -347,12 +347,11 @@ pub fn etag_from_hash(hash: &[u8]) -> String {
 }
 
 /// Drops sub-second precision, because an HTTP-date has none: a file modified at 12:00:00.7 and
-/// announced as `12:00:00` must count as "not modified since 12:00:00".
-fn whole_seconds(t: SystemTime) -> SystemTime {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => UNIX_EPOCH + Duration::from_secs(d.as_secs()),
-        Err(_) => t, // before 1970: earlier than any valid HTTP-date either way
-    }
+/// announced as `12:00:00` must count as "not modified since 12:00:00". A time before 1970 (a
+/// file unpacked from an archive without dates) becomes 1970 itself, which an HTTP-date can say.
+pub(crate) fn whole_seconds(t: SystemTime) -> SystemTime {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    UNIX_EPOCH + Duration::from_secs(secs)
 }
 
 /// Parses an HTTP-date in any of the three formats a recipient must accept (§5.6.7); None for
@@ -567,6 +566,23 @@ fn parse_qvalue(value: &str) -> Option<f32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_seconds_drops_the_fraction_and_keeps_1970_as_the_floor() {
+        use super::whole_seconds;
+        let t = UNIX_EPOCH + Duration::from_millis(1_700_000_000_700);
+        assert_eq!(
+            whole_seconds(t),
+            UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        );
+        // A file dated before 1970 gets a date an HTTP-date can say, not a panic in formatting.
+        let before = UNIX_EPOCH - Duration::from_secs(5);
+        assert_eq!(whole_seconds(before), UNIX_EPOCH);
+        assert_eq!(
+            httpdate::fmt_http_date(whole_seconds(before)),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+    }
+
     use super::*;
 
     fn r(start: u64, end: u64) -> RangeOutcome {

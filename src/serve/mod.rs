@@ -24,7 +24,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, Result};
 use crate::output::{Body, Output};
@@ -200,7 +200,7 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     let shared = Arc::new(Shared {
         current: RwLock::new(Arc::new(Snapshot::new(
             output,
-            whole_seconds(SystemTime::now()),
+            http::whole_seconds(SystemTime::now()),
             rebuild::first_build_number(),
         ))),
         error: RwLock::new(None),
@@ -249,13 +249,6 @@ fn spawn_heartbeat(shared: Arc<Shared>) {
         }
         shared.hub.broadcast(b": ping\n\n");
     });
-}
-
-/// HTTP dates have whole seconds; a `Last-Modified` with a fraction would never equal the
-/// `If-Modified-Since` the browser sends back.
-pub(crate) fn whole_seconds(t: SystemTime) -> SystemTime {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    UNIX_EPOCH + Duration::from_secs(secs)
 }
 
 /// The URLs a person can open: the loopback one, and for a wildcard host one per network

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
+use super::http::whole_seconds;
 use super::reload;
 use super::watch::{self, Redo, SourceWatcher};
-use super::{whole_seconds, ServeConfig, Shared, Snapshot};
+use super::{ServeConfig, Shared, Snapshot};
 use crate::error::Result;
 use crate::output::Output;
 use crate::site::{ContentChange, Site};

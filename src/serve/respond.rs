@@ -312,7 +312,7 @@ fn respond_to_get(
             Ok(now) if now == *stamp => (now.len, http::etag_from_hash(&entry.hash)),
             Ok(now) => {
                 let modified = now.modified.unwrap_or(built);
-                last_modified = super::whole_seconds(modified);
+                last_modified = super::http::whole_seconds(modified);
                 (now.len, weak_etag(&now))
             }
             // The source file vanished since the build (it is being edited): as good as missing.
