@@ -561,11 +561,7 @@ fn swap_into_place(staging: &Path, out: &Path, parent: &Path, name: &str) -> Res
     // Checked again here, at the moment of replacing, and not only before the build: a path
     // like `missing/../mine` names no directory until the build creates `missing/`.
     if !is_ours(out) {
-        return Err(Error::in_file(
-            out,
-            format!("refusing to replace this directory: profile did not create it (it has no {MARKER} file)"),
-        )
-        .hint("choose another directory with --out, or move its files away first"));
+        return Err(not_ours(out));
     }
     let pid = std::process::id();
     // On Linux the two trees trade places in one step: `out` is at every moment the complete
@@ -689,14 +685,19 @@ pub fn check_out_dir(root: &Path, out: &Path) -> Result<()> {
             if empty || is_ours(out) {
                 Ok(())
             } else {
-                Err(Error::in_file(
-                    out,
-                    format!("refusing to replace this directory: profile did not create it (it has no {MARKER} file)"),
-                )
-                .hint("choose another directory with --out, or move its files away first"))
+                Err(not_ours(out))
             }
         }
     }
+}
+
+/// The error for an output directory that profile did not create: it is never replaced.
+fn not_ours(out: &Path) -> Error {
+    Error::in_file(
+        out,
+        format!("refusing to replace this directory: profile did not create it (it has no {MARKER} file)"),
+    )
+    .hint("choose another directory with --out, or move its files away first")
 }
 
 /// The absolute form of `path`, with symlinks resolved where it exists.
