@@ -78,10 +78,21 @@ fn expression(inner: &str) -> String {
 /// The step of `job` with `id: ID`.
 fn step_with_id<'a>(wf: &'a Value, job_name: &str, id: &str) -> &'a Value {
     let steps = steps(job(wf, job_name), job_name);
-    let i = one_step(steps, &format!("has id `{id}`"), |s| {
+    &steps[with_id(steps, id)]
+}
+
+/// The index of the step of `steps` with `id: ID`.
+fn with_id(steps: &[Value], id: &str) -> usize {
+    one_step(steps, &format!("has id `{id}`"), |s| {
         s.get("id").and_then(Value::as_str) == Some(id)
-    });
-    &steps[i]
+    })
+}
+
+/// The index of the step of `steps` whose `run:` script contains `command`.
+fn running(steps: &[Value], command: &str) -> usize {
+    one_step(steps, &format!("runs `{command}`"), |s| {
+        run(s).is_some_and(|r| r.contains(command))
+    })
 }
 
 /// The index of the step of `steps` that uses `name` (any version).
@@ -294,9 +305,7 @@ fn builds_exactly_the_six_targets_each_on_its_own_system() {
 fn windows_and_musl_binaries_link_the_c_runtime_statically() {
     let wf = workflow();
     let steps = steps(job(&wf, "build"), "build");
-    let build = one_step(steps, "runs `cargo build`", |s| {
-        run(s).is_some_and(|r| r.contains("cargo build"))
-    });
+    let build = running(steps, "cargo build");
     let env = at(&steps[build], "the build step", "env");
     for item in matrix(&wf) {
         let target = entry(item, "target");
@@ -326,9 +335,7 @@ fn windows_and_musl_binaries_link_the_c_runtime_statically() {
 fn each_target_is_built_for_release_with_the_lock_file() {
     let wf = workflow();
     let steps = steps(job(&wf, "build"), "build");
-    let build = one_step(steps, "runs `cargo build`", |s| {
-        run(s).is_some_and(|r| r.contains("cargo build"))
-    });
+    let build = running(steps, "cargo build");
     let script = compact_expressions(run(&steps[build]).unwrap());
     let commands: Vec<Vec<&str>> = script
         .lines()
@@ -577,9 +584,7 @@ fn pack_step_makes_an_archive_and_its_sha256_for_every_target() {
 fn the_upload_holds_each_archive_and_its_sha256() {
     let wf = workflow();
     let steps = steps(job(&wf, "build"), "build");
-    let pack = one_step(steps, "has id `pack`", |s| {
-        s.get("id").and_then(Value::as_str) == Some("pack")
-    });
+    let pack = with_id(steps, "pack");
     let upload = using(steps, "actions/upload-artifact");
     assert!(
         pack < upload,
@@ -619,9 +624,7 @@ fn provenance_is_attested_with_the_permissions_it_needs() {
     let build = job(&wf, "build");
     let steps = steps(build, "build");
     let attest = using(steps, "actions/attest-build-provenance");
-    let pack = one_step(steps, "has id `pack`", |s| {
-        s.get("id").and_then(Value::as_str) == Some("pack")
-    });
+    let pack = with_id(steps, "pack");
     let upload = using(steps, "actions/upload-artifact");
     assert!(
         pack < attest && attest < upload,
@@ -806,9 +809,7 @@ fn release_job_publishes_everything_after_every_build_of_a_tag_push() {
     );
     let dir = normalise_path(string(at(with, "the download's with", "path"), "path"));
 
-    let publish = one_step(steps, "runs `gh release create`", |s| {
-        run(s).is_some_and(|r| r.contains("gh release create"))
-    });
+    let publish = running(steps, "gh release create");
     assert!(
         download < publish,
         "{WORKFLOW}: publishing before downloading"
