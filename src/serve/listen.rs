@@ -36,11 +36,12 @@ impl System {
 
 /// Binds `host:port`, with a message that says what to do when that fails.
 pub fn bind(host: &str, port: u16) -> Result<TcpListener> {
-    let shown = match host.parse::<IpAddr>() {
+    let ip = host.parse::<IpAddr>();
+    let shown = match ip {
         Ok(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
         _ => format!("{host}:{port}"),
     };
-    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+    let addrs: Vec<SocketAddr> = match ip {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => (host, port)
             .to_socket_addrs()
