@@ -4,8 +4,9 @@
 
 use std::io::{Read, Write};
 
+use crate::coding::Encoding;
 use crate::error::{Error, Result};
-use crate::output::{Body, Encoding, Entry, Output};
+use crate::output::{Body, Entry, Output};
 use crate::text::encode_url_path;
 
 /// Where the caching rules go.

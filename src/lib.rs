@@ -7,6 +7,7 @@
 
 pub mod bundle;
 pub mod cache;
+pub mod coding;
 pub mod config;
 pub mod content;
 pub mod derived;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use crate::coding::Encoding;
 use crate::error::{Error, Result};
 use crate::fs_retry;
 
@@ -48,44 +49,6 @@ pub struct Entry {
     pub immutable: bool,
     /// Set on a precompressed copy (`index.html.gz`) of the entry named without the suffix.
     pub encoding: Option<Encoding>,
-}
-
-/// A content coding that static hosts serve precompressed files in (RFC 9110 §8.4.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Encoding {
-    /// Brotli (`br`, RFC 7932): the smaller of the two for text.
-    Brotli,
-    /// gzip (RFC 1952): understood by every client.
-    Gzip,
-}
-
-impl Encoding {
-    /// Both, best first.
-    pub const ALL: [Encoding; 2] = [Encoding::Brotli, Encoding::Gzip];
-
-    /// The `Content-Encoding` token.
-    pub fn token(self) -> &'static str {
-        match self {
-            Encoding::Brotli => "br",
-            Encoding::Gzip => "gzip",
-        }
-    }
-
-    /// The file name suffix nginx's `gzip_static` and `brotli_static` look for.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Encoding::Brotli => ".br",
-            Encoding::Gzip => ".gz",
-        }
-    }
-
-    /// The MIME type of the compressed file when asked for by its own name.
-    pub fn mime(self) -> &'static str {
-        match self {
-            Encoding::Brotli => "application/x-br",
-            Encoding::Gzip => "application/gzip",
-        }
-    }
 }
 
 /// Where an entry's bytes are.

@@ -1,7 +1,7 @@
 //! Inputs the fuzz targets under `fuzz/` found to break a documented property, fed back through
 //! the public API exactly as found, so that the bug stays fixed without running a fuzzer.
 
-use profile::output::Encoding;
+use profile::coding::Encoding;
 use profile::serve::http::negotiate_encoding;
 
 /// fuzz target `accept_encoding`, crash-74c95af7cf2f4cc9e5fe5f88245755d9d3327109 (run against the

@@ -19,9 +19,9 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::FileFailurePersistence;
 
+use profile::coding::Encoding;
 use profile::config;
 use profile::content::{self, Page};
-use profile::output::Encoding;
 use profile::serve::http::{
     evaluate_preconditions, evaluate_range, http_date, if_range_allows, negotiate_encoding,
     ByteRange, Conditionals, Precondition, RangeOutcome, Validators,

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use profile::output::Encoding;
+use profile::coding::Encoding;
 use profile::serve::http::negotiate_encoding;
 
 /// Whether some element of `header` names `encoding` (or gzip's alias x-gzip) with a zero

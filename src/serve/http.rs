@@ -11,7 +11,7 @@
 //! 2. [`if_range_allows`] → if false, ignore Range;
 //! 3. [`evaluate_range`] → 200, 206 or 416.
 
-use crate::output::Encoding;
+use crate::coding::Encoding;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// An inclusive byte range within a representation of known length.

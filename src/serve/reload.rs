@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::output::Encoding;
+use crate::coding::Encoding;
 use std::sync::Mutex;
 
 use serde_json::json;

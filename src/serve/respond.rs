@@ -11,7 +11,8 @@ use crate::output::Output;
 use super::http::{self, Conditionals, Precondition, RangeOutcome, Validators};
 use super::reload::{self, Preview};
 use super::resolve::{self, Resolution};
-use crate::output::{Body, Encoding, Entry};
+use crate::coding::Encoding;
+use crate::output::{Body, Entry};
 use std::sync::Arc;
 
 /// The `Server` header.
