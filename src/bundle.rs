@@ -13,7 +13,7 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::output::{self, MARKER};
+use crate::output::MARKER;
 
 /// The comment every bundle carries (the zip archive comment, or the gzip header comment), by
 /// which a later bundle recognises a file it may replace without `--force`.
@@ -113,7 +113,7 @@ impl fmt::Display for BundleReport {
             if self.files == 1 { "file" } else { "files" },
             crate::human_size(self.bytes),
             self.file.display(),
-            output::hex(&self.sha256)
+            crate::hashing::hex(&self.sha256)
         )
     }
 }
@@ -143,7 +143,7 @@ pub fn bundle(
 
     let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = write_archive(&temp, file, &entries, format, mtime).and_then(|()| {
-        let (sha256, stamp) = output::hash_file(&temp).map_err(|e| Error::io(file, &e))?;
+        let (sha256, stamp) = crate::hashing::hash_file(&temp).map_err(|e| Error::io(file, &e))?;
         // Checked again at the moment of replacing: the file may have appeared since.
         check_target(root, out, file, force)?;
         fs::rename(&temp, file).map_err(|e| Error::io(file, &e))?;
@@ -269,8 +269,8 @@ fn is_previous_bundle(path: &Path) -> io::Result<bool> {
 /// on every build) or the site's assets (published by the next build), and not over a
 /// directory, nor over a file that is not a previous bundle unless `force`.
 fn check_target(root: &Path, out: &Path, file: &Path, force: bool) -> Result<()> {
-    let file_abs = output::absolute(file);
-    if file_abs.starts_with(output::absolute(out)) {
+    let file_abs = crate::text::absolute(file);
+    if file_abs.starts_with(crate::text::absolute(out)) {
         return Err(Error::in_file(
             file,
             format!(
@@ -280,7 +280,7 @@ fn check_target(root: &Path, out: &Path, file: &Path, force: bool) -> Result<()>
         )
         .hint("choose a name outside it with -o, e.g. -o site.zip"));
     }
-    if file_abs.starts_with(output::absolute(&root.join(crate::site::ASSETS_DIR))) {
+    if file_abs.starts_with(crate::text::absolute(&root.join(crate::site::ASSETS_DIR))) {
         return Err(Error::in_file(
             file,
             "refusing to write the bundle inside the site's assets: the next build would publish it",

@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::output::{hex, sha256, Body, FileStamp};
+use crate::hashing::{hex, sha256, FileStamp};
+use crate::output::Body;
 
 /// The cache directory's name at the site root; hidden, so no walk of the site reads it.
 pub const CACHE_DIR: &str = ".profile-cache";

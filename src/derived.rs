@@ -10,8 +10,9 @@ use rayon::prelude::*;
 
 use crate::cache::Cache;
 use crate::error::{describe_io, Error, Result};
+use crate::hashing::{hex, sha256};
 use crate::media::{self, MediaKind};
-use crate::output::{hex, sha256, Body, Entry, Output};
+use crate::output::{Body, Entry, Output};
 use crate::picture;
 use crate::responsive::{variant_key, Job};
 use crate::site::Site;

@@ -13,6 +13,7 @@ pub mod content;
 pub mod derived;
 pub mod error;
 pub mod fs_retry;
+pub mod hashing;
 pub mod hosting;
 pub mod init;
 pub mod labels;

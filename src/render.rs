@@ -189,7 +189,7 @@ fn default_logo_copy(site: &Site) -> Option<(String, Job)> {
     let variant = Variant::fit(&info, OG_IMAGE_WIDTH, None, picture::fallback(&info));
     let path = responsive::variant_path(
         site.logo.stem(),
-        &crate::output::hex(&site.logo.hash),
+        &crate::hashing::hex(&site.logo.hash),
         &variant,
     );
     Some((path, Job { variant }))
@@ -504,7 +504,7 @@ fn logo_source(site: &Site, url: String, root: &str) -> ImageSource {
         mime: mime.to_string(),
         root: root.to_string(),
         stem: logo.stem().to_string(),
-        hash: crate::output::hex(&logo.hash),
+        hash: crate::hashing::hex(&logo.hash),
         width,
         height,
         alpha,
@@ -534,7 +534,7 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
     let entry = publish(media_entry(&site.audio), &site.audio.path)?;
     output.insert(media_path(&site.audio), entry)?;
     for asset in &site.assets {
-        let (hash, stamp) = crate::output::hash_file_cached(&asset.path)
+        let (hash, stamp) = crate::hashing::hash_file_cached(&asset.path)
             .map_err(|e| crate::error::Error::io(&asset.path, &e))?;
         let mime = mime_guess::from_path(&asset.relative)
             .first_raw()
@@ -598,7 +598,7 @@ fn media_path(media: &Media) -> String {
     } else {
         media.format.extensions[0].to_string()
     };
-    let fingerprint = crate::output::hex(&media.hash[..4]);
+    let fingerprint = crate::hashing::hex(&media.hash[..4]);
     format!("{ASSETS_DIR}/{stem}.{fingerprint}.{ext}")
 }
 

@@ -52,7 +52,7 @@ pub struct Media {
     /// SHA-256 of its content.
     pub hash: [u8; 32],
     /// Its size and modification time when hashed.
-    pub stamp: crate::output::FileStamp,
+    pub stamp: crate::hashing::FileStamp,
     /// What its bytes say it is.
     pub format: &'static Format,
     /// The file name as written, without directories (`logo.png`).
@@ -233,7 +233,7 @@ fn load_media(
     // The format is in the first bytes. A small file is read once, whole, and kept; a large one
     // is hashed in chunks, never held whole, and not hashed again while it is unchanged.
     let head = read_head(&file.path, 64 * 1024).map_err(not_readable)?;
-    let stamp = crate::output::FileStamp::of(&file.path).map_err(not_readable)?;
+    let stamp = crate::hashing::FileStamp::of(&file.path).map_err(not_readable)?;
     if stamp.len > MAX_MEDIA_BYTES {
         return Err(at_key(format!(
             "{key} `{}` is {}, over the limit of {}",
@@ -255,7 +255,7 @@ fn load_media(
         (hash, stamp)
     } else if stamp.len <= IN_MEMORY_LIMIT || whole {
         let bytes = std::fs::read(&file.path).map_err(not_readable)?;
-        let stamp = crate::output::FileStamp {
+        let stamp = crate::hashing::FileStamp {
             len: bytes.len() as u64,
             ..stamp
         };
@@ -263,7 +263,7 @@ fn load_media(
         let _ = loaded.set(std::sync::Arc::from(bytes));
         (hash, stamp)
     } else {
-        crate::output::hash_file_cached(&file.path).map_err(not_readable)?
+        crate::hashing::hash_file_cached(&file.path).map_err(not_readable)?
     };
     let wanted = match want {
         MediaKind::Image => "an image",

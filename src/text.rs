@@ -120,6 +120,28 @@ pub fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// The absolute form of `path`, with symlinks resolved where it exists.
+pub fn absolute(path: &Path) -> PathBuf {
+    if let Ok(real) = dunce::canonicalize(path) {
+        return real;
+    }
+    // Not there yet: resolve the nearest existing ancestor, then add the rest.
+    let mut missing = Vec::new();
+    let mut current = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    loop {
+        if let Ok(real) = dunce::canonicalize(&current) {
+            return missing.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (current.file_name(), current.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name.to_os_string());
+                current = parent.to_path_buf();
+            }
+            _ => return current,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,7 +163,8 @@ fn fill(file: &mut fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::{Entry, FileStamp};
+    use crate::hashing::FileStamp;
+    use crate::output::Entry;
 
     fn output(files: &[(&str, &str)]) -> Output {
         let mut output = Output::default();

@@ -52,7 +52,7 @@ impl Rebuilding {
 /// serves the first build, and says that it will not follow changes.
 pub(super) fn spawn(site: Site, config: &ServeConfig, shared: Arc<Shared>) -> Option<Rebuilding> {
     let root = dunce::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-    let out = crate::output::absolute(&config.out);
+    let out = crate::text::absolute(&config.out);
     let media = media_paths(&site);
     let mut watcher = match SourceWatcher::new(&root, &media) {
         Ok(watcher) => watcher,
@@ -223,7 +223,7 @@ impl Rebuilder {
 fn media_paths(site: &Site) -> Vec<PathBuf> {
     [&site.logo.path, &site.audio.path]
         .into_iter()
-        .map(|p| crate::output::absolute(p))
+        .map(|p| crate::text::absolute(p))
         .collect()
 }
 

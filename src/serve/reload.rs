@@ -122,7 +122,7 @@ impl Preview {
         let tag = [&hash[..], &self.build.to_le_bytes(), token.as_bytes()].concat();
         let page = Arc::new(PreviewPage {
             bytes,
-            etag: super::http::etag_from_hash(&crate::output::sha256(&tag)),
+            etag: super::http::etag_from_hash(&crate::hashing::sha256(&tag)),
         });
         let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
         let codings = pages.entry(key.to_string()).or_default();

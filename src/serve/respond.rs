@@ -309,7 +309,7 @@ fn respond_to_get(
     let mut last_modified = built;
     let (len, etag) = match (&with_script, &entry.body) {
         (Some(page), _) => (page.bytes.len() as u64, page.etag.clone()),
-        (None, Body::File { path, stamp }) => match crate::output::FileStamp::of(path) {
+        (None, Body::File { path, stamp }) => match crate::hashing::FileStamp::of(path) {
             Ok(now) if now == *stamp => (now.len, http::etag_from_hash(&entry.hash)),
             Ok(now) => {
                 let modified = now.modified.unwrap_or(built);
@@ -409,7 +409,7 @@ fn respond_to_get(
 }
 
 /// `W/"<size>-<nanoseconds>"`: a weak validator for a file whose content hash is not known.
-fn weak_etag(stamp: &crate::output::FileStamp) -> String {
+fn weak_etag(stamp: &crate::hashing::FileStamp) -> String {
     let nanos = stamp
         .modified
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
