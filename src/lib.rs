@@ -86,11 +86,36 @@ pub fn check(root: &Path) -> Result<(Site, Output)> {
 /// Builds the site at `root` into `out`, replacing it atomically.
 pub fn build(root: &Path, out: &Path) -> Result<BuildReport> {
     let started = Instant::now();
-    let mut timings = Timings::from_env();
+    prepare_out(root, out)?;
+    Ok(build_prepared(root, out, started)?.report)
+}
+
+/// Makes sure `out` may receive a build of the site at `root` (see [`output::check_out_dir`]),
+/// and repairs what a build killed half-way left beside it. Before anything can fail: a build
+/// killed between its two renames left the previous tree aside, and even a build that fails on
+/// a mistake in the site must leave it in place.
+pub fn prepare_out(root: &Path, out: &Path) -> Result<()> {
     output::check_out_dir(root, out)?;
-    // Before anything can fail: a build killed between its two renames left the previous tree
-    // aside, and even a build that fails on a mistake in the site must leave it in place.
     output::recover(out);
+    Ok(())
+}
+
+/// What a build made: the loaded site (which `serve` keeps, to rebuild from), its output and
+/// the report.
+pub struct Built {
+    /// The site as loaded.
+    pub site: Site,
+    /// What was rendered and written.
+    pub output: Output,
+    /// The summary line's figures; its time counts from `started`.
+    pub report: BuildReport,
+}
+
+/// Loads, renders and writes the site at `root` into `out`, which [`prepare_out`] has made
+/// ready; `started` is when the command began, for the report's time. `build` and `serve` both
+/// build this way.
+pub fn build_prepared(root: &Path, out: &Path, started: Instant) -> Result<Built> {
+    let mut timings = Timings::from_env();
     let site = Site::load(root)?;
     timings.lap("load");
     let output = render::render(&site)?;
@@ -98,13 +123,18 @@ pub fn build(root: &Path, out: &Path) -> Result<BuildReport> {
     let bytes = output.write_atomically(out)?;
     timings.lap("write");
     let pages = output.page_count();
-    Ok(BuildReport {
+    let report = BuildReport {
         pages,
         assets: output.len() - pages,
         bytes,
         elapsed: started.elapsed(),
         out: out.to_path_buf(),
         privacy: output.privacy.clone(),
+    };
+    Ok(Built {
+        site,
+        output,
+        report,
     })
 }
 

@@ -239,7 +239,7 @@ fn serve(config: &profile::serve::ServeConfig, open: bool) -> profile::Result<()
             config.host
         );
     }
-    let urls = profile::serve::local_urls(addr);
+    let urls = profile::serve::listen::local_urls(addr);
     for url in &urls {
         println!(" * Running on {url}");
     }

@@ -6,7 +6,7 @@
 //! both). [`explain`] is pure, so each system's advice is tested on every system.
 
 use std::io::ErrorKind;
-use std::net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
 
 use crate::error::{describe_io, Error, Result};
 
@@ -101,6 +101,31 @@ pub fn explain(err: &std::io::Error, shown: &str, port: u16, system: System) -> 
         _ => (describe_io(err), format!("try --port {other_port}")),
     };
     Error::new(format!("cannot listen on {shown}: {why}")).hint(hint)
+}
+
+/// The URLs a person can open: the loopback one, and for a wildcard host one per network
+/// address of this machine.
+pub fn local_urls(addr: SocketAddr) -> Vec<String> {
+    let url = |ip: IpAddr| match ip {
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),
+        IpAddr::V4(ip) => format!("http://{ip}:{}/", addr.port()),
+    };
+    if !addr.ip().is_unspecified() {
+        return vec![url(addr.ip())];
+    }
+    let mut urls = vec![url(IpAddr::V4(Ipv4Addr::LOCALHOST))];
+    if let Ok(interfaces) = if_addrs::get_if_addrs() {
+        let mut ips: Vec<IpAddr> = interfaces
+            .iter()
+            .map(|i| i.ip())
+            .filter(|ip| !ip.is_loopback() && (ip.is_ipv4() || addr.is_ipv6()))
+            .filter(|ip| !matches!(ip, IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80))
+            .collect();
+        ips.sort();
+        ips.dedup();
+        urls.extend(ips.into_iter().map(url));
+    }
+    urls
 }
 
 #[cfg(test)]
