@@ -2,7 +2,7 @@
 //! file's caching policy (Netlify, Cloudflare Pages), and `.gz` / `.br` copies of text files
 //! (nginx `gzip_static`, and `profile serve`). Pure functions of an [`Output`].
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use crate::coding::Encoding;
 use crate::error::{Error, Result};
@@ -123,7 +123,14 @@ pub fn compress(bytes: &[u8], encoding: Encoding, effort: Effort) -> Vec<u8> {
 /// Adds a `.br` and a `.gz` copy beside every compressible entry where the copy is smaller,
 /// replacing copies left from an earlier render. Copies of entries whose content is the same as
 /// in `previous` are taken from there instead of compressed again (a rebuild of one page).
-pub fn add_precompressed(output: &mut Output, previous: Option<&Output>) -> Result<()> {
+///
+/// `read_source` reads an entry served from its source file (the caller's I/O: this module
+/// touches no file).
+pub fn add_precompressed(
+    output: &mut Output,
+    previous: Option<&Output>,
+    read_source: &ReadSource,
+) -> Result<()> {
     let stale: Vec<String> = output
         .iter()
         .filter(|(_, entry)| entry.encoding.is_some())
@@ -152,7 +159,7 @@ pub fn add_precompressed(output: &mut Output, previous: Option<&Output>) -> Resu
             _ => todo.push((path.clone(), entry.clone())),
         }
     }
-    let made = compress_all(&todo)?;
+    let made = compress_all(&todo, read_source)?;
     for (path, entry) in reused.into_iter().chain(made) {
         output.insert(path, entry)?;
     }
@@ -161,11 +168,14 @@ pub fn add_precompressed(output: &mut Output, previous: Option<&Output>) -> Resu
 
 /// Compresses `entries` on every core: Brotli at its best level is the slowest step of a build.
 /// The results come back in order, so the error reported is always the first one's.
-fn compress_all(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {
+fn compress_all(
+    entries: &[(String, Entry)],
+    read_source: &ReadSource,
+) -> Result<Vec<(String, Entry)>> {
     use rayon::prelude::*;
     let made: Vec<Result<Vec<(String, Entry)>>> = entries
         .par_iter()
-        .map(|(path, entry)| compress_entry(path, entry))
+        .map(|(path, entry)| compress_entry(path, entry, read_source))
         .collect();
     let mut all = Vec::new();
     for result in made {
@@ -175,8 +185,12 @@ fn compress_all(entries: &[(String, Entry)]) -> Result<Vec<(String, Entry)>> {
 }
 
 /// The `.br` and `.gz` copies of the entry at `path` that are smaller than it.
-fn compress_entry(path: &str, entry: &Entry) -> Result<Vec<(String, Entry)>> {
-    let Some(bytes) = read_small(entry)? else {
+fn compress_entry(
+    path: &str,
+    entry: &Entry,
+    read_source: &ReadSource,
+) -> Result<Vec<(String, Entry)>> {
+    let Some(bytes) = read_small(entry, read_source)? else {
         return Ok(Vec::new());
     };
     let mut made = Vec::new();
@@ -196,8 +210,14 @@ fn compress_entry(path: &str, entry: &Entry) -> Result<Vec<(String, Entry)>> {
     Ok(made)
 }
 
+/// Reads a source file whole (`std::fs::read` in a build); shared by the threads that compress.
+pub type ReadSource = dyn Fn(&std::path::Path) -> std::io::Result<Vec<u8>> + Sync;
+
 /// The entry's bytes, unless it is empty or too large to be worth compressing.
-fn read_small(entry: &Entry) -> Result<Option<std::borrow::Cow<'_, [u8]>>> {
+fn read_small<'a>(
+    entry: &'a Entry,
+    read_source: &ReadSource,
+) -> Result<Option<std::borrow::Cow<'a, [u8]>>> {
     match &entry.body {
         Body::Bytes(bytes) if bytes.is_empty() => Ok(None),
         Body::Bytes(bytes) => Ok(Some(std::borrow::Cow::Borrowed(&bytes[..]))),
@@ -205,10 +225,7 @@ fn read_small(entry: &Entry) -> Result<Option<std::borrow::Cow<'_, [u8]>>> {
             if stamp.len == 0 || stamp.len > MAX_COMPRESSED_INPUT {
                 return Ok(None);
             }
-            let mut bytes = Vec::with_capacity(stamp.len as usize);
-            std::fs::File::open(path)
-                .and_then(|mut file| file.read_to_end(&mut bytes))
-                .map_err(|e| Error::io(path, &e))?;
+            let bytes = read_source(path).map_err(|e| Error::io(path, &e))?;
             Ok(Some(std::borrow::Cow::Owned(bytes)))
         }
     }
@@ -217,6 +234,7 @@ fn read_small(entry: &Entry) -> Result<Option<std::borrow::Cow<'_, [u8]>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     fn decompress(bytes: &[u8], encoding: Encoding) -> Vec<u8> {
         let mut out = Vec::new();
@@ -256,7 +274,7 @@ mod tests {
     #[test]
     fn copies_decompress_to_the_original_and_are_deterministic() {
         let mut output = site();
-        add_precompressed(&mut output, None).unwrap();
+        add_precompressed(&mut output, None, &|p| std::fs::read(p)).unwrap();
         for path in [
             "index.html",
             "about/index.html",
@@ -279,7 +297,7 @@ mod tests {
         assert!(output.get("assets/tiny.css.gz").is_none());
         assert!(output.get("assets/logo.12345678.png.br").is_none());
         let mut again = site();
-        add_precompressed(&mut again, None).unwrap();
+        add_precompressed(&mut again, None, &|p| std::fs::read(p)).unwrap();
         let hashes = |o: &Output| {
             o.iter()
                 .map(|(p, e)| (p.clone(), e.hash))
@@ -291,11 +309,11 @@ mod tests {
     #[test]
     fn a_rerender_replaces_stale_copies_and_reuses_current_ones() {
         let mut previous = site();
-        add_precompressed(&mut previous, None).unwrap();
+        add_precompressed(&mut previous, None, &|p| std::fs::read(p)).unwrap();
         let mut output = previous.clone();
         let changed = Entry::bytes(b"<p>new</p>".repeat(50), "text/html", "index.html");
         output.replace("index.html", changed);
-        add_precompressed(&mut output, Some(&previous)).unwrap();
+        add_precompressed(&mut output, Some(&previous), &|p| std::fs::read(p)).unwrap();
         let Body::Bytes(gz) = &output.variant("index.html", Encoding::Gzip).unwrap().body else {
             panic!()
         };
@@ -311,7 +329,7 @@ mod tests {
     #[test]
     fn headers_file_names_each_path_once() {
         let mut output = site();
-        add_precompressed(&mut output, None).unwrap();
+        add_precompressed(&mut output, None, &|p| std::fs::read(p)).unwrap();
         let Body::Bytes(text) = headers_file(&output).body else {
             panic!()
         };

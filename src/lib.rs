@@ -175,3 +175,77 @@ pub fn human_size(bytes: u64) -> String {
         format!("{:.1} MB", b / KB / KB)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// The modules that docs/architecture.md calls pure: its line starting `Pure:`.
+    fn pure_modules(root: &Path) -> Vec<PathBuf> {
+        let map = std::fs::read_to_string(root.join("docs/architecture.md")).unwrap();
+        let line = map
+            .lines()
+            .find(|line| line.starts_with("Pure: "))
+            .expect("docs/architecture.md lists the pure modules on a line starting `Pure: `");
+        let names: Vec<&str> = line.split('`').skip(1).step_by(2).collect();
+        assert!(names.len() >= 5, "{line}");
+        let mut files = Vec::new();
+        for name in names {
+            let path = root.join("src").join(name);
+            if name.ends_with('/') {
+                for entry in std::fs::read_dir(&path).unwrap() {
+                    let file = entry.unwrap().path();
+                    if file.extension().is_some_and(|e| e == "rs") {
+                        files.push(file);
+                    }
+                }
+            } else {
+                assert!(
+                    path.is_file(),
+                    "{name} in docs/architecture.md is not a file"
+                );
+                files.push(path);
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn pure_modules_touch_no_files() {
+        // Calls that reach the file system (or the process, or the environment); a module
+        // that needs what they give is passed the result instead.
+        const IMPURE: [&str; 12] = [
+            "std::fs",
+            "fs::",
+            "File::",
+            "OpenOptions",
+            "read_dir",
+            "metadata(",
+            "canonicalize",
+            "hash_file",
+            "FileStamp::of",
+            "std::process",
+            "std::env",
+            "std::net",
+        ];
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in pure_modules(root) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            // Tests may make files; the module's code may not.
+            let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+            for (number, line) in code.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                if let Some(call) = IMPURE.iter().find(|call| line.contains(*call)) {
+                    panic!(
+                        "{}:{}: `{call}` in a module docs/architecture.md calls pure: pass in \
+                         what it needs instead\n{line}",
+                        file.display(),
+                        number + 1
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! Render: [`Site`] → [`Output`]. Fingerprinted names and relative URLs are decided here, once,
 //! so the output works at `/`, under any sub-path and from `file://`. The templates are rendered
-//! without I/O; the logo copies they ask for and the Opus copy of a recording are then made
-//! through [`crate::derived`] and the `.profile-cache/` ([`crate::cache`]).
+//! from what loading read (no file is read for them); the logo copies they ask for and the Opus
+//! copy of a recording are then made through [`crate::derived`] and the `.profile-cache/`
+//! ([`crate::cache`]), and the text files served from their sources are read for
+//! [`crate::hosting`] to compress: those are render's only I/O.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -216,7 +218,7 @@ pub fn render_changed_pages(site: &Site, previous: &Output, sources: &[String]) 
 /// still current) and `_headers`.
 fn add_host_files(site: &Site, output: &mut Output, previous: Option<&Output>) -> Result<()> {
     if site.config.build.precompress {
-        hosting::add_precompressed(output, previous)?;
+        hosting::add_precompressed(output, previous, &|path| std::fs::read(path))?;
     }
     if site.config.build.headers {
         output.remove(hosting::HEADERS_FILE);
@@ -534,18 +536,16 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
     let entry = publish(media_entry(&site.audio), &site.audio.path)?;
     output.insert(media_path(&site.audio), entry)?;
     for asset in &site.assets {
-        let (hash, stamp) = crate::hashing::hash_file_cached(&asset.path)
-            .map_err(|e| crate::error::Error::io(&asset.path, &e))?;
         let mime = mime_guess::from_path(&asset.relative)
             .first_raw()
             .unwrap_or("application/octet-stream");
         let path = format!("{ASSETS_DIR}/{}", asset.relative);
         let body = Body::File {
             path: asset.path.clone(),
-            stamp,
+            stamp: asset.stamp,
         };
         let entry = publish(
-            Entry::new(body, hash, with_charset(mime), path.clone()),
+            Entry::new(body, asset.hash, with_charset(mime), path.clone()),
             &asset.path,
         )?;
         output.insert(path, entry)?;

@@ -98,6 +98,10 @@ pub struct AssetFile {
     pub relative: String,
     /// Where it is on disk.
     pub path: PathBuf,
+    /// SHA-256 of its content, read when the site was loaded (rendering reads no file).
+    pub hash: [u8; 32],
+    /// Its size and modification time when hashed.
+    pub stamp: crate::hashing::FileStamp,
 }
 
 impl Site {
@@ -447,9 +451,13 @@ fn list_assets(root: &Path, skip: &[&Path]) -> Result<Vec<AssetFile>> {
                 Error::in_file(path, "file name is not valid Unicode").hint("rename the file")
             );
         };
+        let (hash, stamp) =
+            crate::hashing::hash_file_cached(path).map_err(|e| Error::io(path, &e))?;
         assets.push(AssetFile {
             relative: text::portable_path(relative),
             path: path.to_path_buf(),
+            hash,
+            stamp,
         });
     }
     Ok(assets)

@@ -47,7 +47,15 @@ pub(super) fn handle(request: tiny_http::Request, shared: &Arc<Shared>) {
         return;
     }
     let preview = shared.live_reload.then_some(&snapshot.preview);
-    let reply = respond::respond(&info, &snapshot.output, snapshot.built, now, preview);
+    let file_stamp = |path: &std::path::Path| crate::hashing::FileStamp::of(path).ok();
+    let reply = respond::respond(
+        &info,
+        &snapshot.output,
+        snapshot.built,
+        now,
+        preview,
+        &file_stamp,
+    );
     let head = respond::head_bytes(&reply, info.version);
     // Written on the connection's thread whatever the size: that thread could not read the
     // connection's next request before this response is written anyway.

@@ -1,9 +1,11 @@
 //! One request in, one [`Reply`] out: the HTTP semantics of the preview server as a pure
-//! function of the request, the current [`Output`] and the clock, so that every status code and
-//! header can be tested without a socket.
+//! function of the request, the current [`Output`], the clock and the current stamps of the
+//! files served from their sources (looked up by the caller), so that every status code and
+//! header can be tested without a socket or a disk.
 
 use std::borrow::Cow;
 use std::io::Write as _;
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::output::Output;
@@ -12,6 +14,7 @@ use super::http::{self, Conditionals, Precondition, RangeOutcome, Validators};
 use super::reload::{self, Preview};
 use super::resolve::{self, Resolution};
 use crate::coding::Encoding;
+use crate::hashing::FileStamp;
 use crate::output::{Body, Entry};
 use std::sync::Arc;
 
@@ -215,13 +218,16 @@ pub fn head_bytes(reply: &Reply, version: (u8, u8)) -> Vec<u8> {
 
 /// Decides the reply to `request` from the site in `output`, built at `built` (the
 /// `Last-Modified` of every entry), at time `now`. With `live_reload` (the build's previewed
-/// pages), HTML responses carry the live-reload script.
+/// pages), HTML responses carry the live-reload script. `file_stamp` gives the current stamp of
+/// a file served from its source (`None` when it is gone), which an editor may have changed
+/// since the build.
 pub fn respond(
     request: &RequestInfo,
     output: &Output,
     built: SystemTime,
     now: SystemTime,
     live_reload: Option<&Preview>,
+    file_stamp: &dyn Fn(&Path) -> Option<FileStamp>,
 ) -> Reply {
     let mut reply = match request.method {
         _ if !request.host_is_valid() => text_reply(
@@ -236,7 +242,7 @@ pub fn respond(
         _ if request.target.len() > resolve::MAX_TARGET_LEN => {
             text_reply(414, "414 URI Too Long\n")
         }
-        "GET" | "HEAD" => respond_to_get(request, output, built, live_reload),
+        "GET" | "HEAD" => respond_to_get(request, output, built, live_reload, file_stamp),
         _ => {
             let mut reply = text_reply(405, "405 Method Not Allowed: this server only reads.\n");
             reply.headers.push(("Allow", "GET, HEAD".into()));
@@ -265,6 +271,7 @@ fn respond_to_get(
     output: &Output,
     built: SystemTime,
     live_reload: Option<&Preview>,
+    file_stamp: &dyn Fn(&Path) -> Option<FileStamp>,
 ) -> Reply {
     let key = match resolve::resolve(request.target, |key| output.get(key).is_some()) {
         Resolution::Found(key) => key,
@@ -309,15 +316,15 @@ fn respond_to_get(
     let mut last_modified = built;
     let (len, etag) = match (&with_script, &entry.body) {
         (Some(page), _) => (page.bytes.len() as u64, page.etag.clone()),
-        (None, Body::File { path, stamp }) => match crate::hashing::FileStamp::of(path) {
-            Ok(now) if now == *stamp => (now.len, http::etag_from_hash(&entry.hash)),
-            Ok(now) => {
+        (None, Body::File { path, stamp }) => match file_stamp(path) {
+            Some(now) if now == *stamp => (now.len, http::etag_from_hash(&entry.hash)),
+            Some(now) => {
                 let modified = now.modified.unwrap_or(built);
                 last_modified = super::http::whole_seconds(modified);
                 (now.len, weak_etag(&now))
             }
             // The source file vanished since the build (it is being edited): as good as missing.
-            Err(_) => return not_found(request.target, output, live_reload),
+            None => return not_found(request.target, output, live_reload),
         },
         (None, Body::Bytes(bytes)) => (bytes.len() as u64, http::etag_from_hash(&entry.hash)),
     };
@@ -409,7 +416,7 @@ fn respond_to_get(
 }
 
 /// `W/"<size>-<nanoseconds>"`: a weak validator for a file whose content hash is not known.
-fn weak_etag(stamp: &crate::hashing::FileStamp) -> String {
+fn weak_etag(stamp: &FileStamp) -> String {
     let nanos = stamp
         .modified
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -478,6 +485,17 @@ mod tests {
     use crate::output::Entry;
     use std::time::{Duration, UNIX_EPOCH};
 
+    /// [`super::respond`] for a site with no file served from its source.
+    fn respond(
+        request: &RequestInfo,
+        output: &Output,
+        built: SystemTime,
+        now: SystemTime,
+        live_reload: Option<&Preview>,
+    ) -> Reply {
+        super::respond(request, output, built, now, live_reload, &|_| None)
+    }
+
     fn site() -> Output {
         let mut out = Output::default();
         let page = |s: &str| Entry::bytes(s.as_bytes().to_vec(), "text/html; charset=utf-8", "t");
@@ -520,6 +538,65 @@ mod tests {
             UNIX_EPOCH + BUILT,
             None,
         )
+    }
+
+    /// A site whose recording is served from its source file, stamped as hashed at build time.
+    fn site_with_file() -> (Output, FileStamp) {
+        let stamp = FileStamp {
+            len: 5,
+            modified: Some(UNIX_EPOCH + BUILT),
+        };
+        let body = Body::File {
+            path: "assets/voice.mp3".into(),
+            stamp,
+        };
+        let mut out = Output::default();
+        out.insert(
+            "assets/voice.mp3".into(),
+            Entry::new(body, [7; 32], "audio/mpeg", "assets/voice.mp3"),
+        )
+        .unwrap();
+        (out, stamp)
+    }
+
+    fn get_file(output: &Output, stamp: Option<FileStamp>) -> Reply {
+        let headers = with_host(&[]);
+        let request = RequestInfo {
+            method: "GET",
+            target: "/assets/voice.mp3",
+            version: (1, 1),
+            headers: &headers,
+        };
+        let built = UNIX_EPOCH + BUILT;
+        super::respond(&request, output, built, built, None, &|_| stamp)
+    }
+
+    #[test]
+    fn a_source_file_edited_since_the_build_gets_a_weak_validator_and_its_own_date() {
+        let (out, stamp) = site_with_file();
+        let unchanged = get_file(&out, Some(stamp));
+        assert_eq!(unchanged.status, 200);
+        assert_eq!(
+            unchanged.header("ETag"),
+            Some(http::etag_from_hash(&[7; 32]).as_str())
+        );
+        assert_eq!(unchanged.header("Content-Length"), Some("5"));
+
+        let edited = FileStamp {
+            len: 9,
+            modified: Some(UNIX_EPOCH + BUILT + Duration::from_millis(61_500)),
+        };
+        let reply = get_file(&out, Some(edited));
+        assert_eq!(reply.status, 200);
+        let etag = reply.header("ETag").unwrap();
+        assert!(etag.starts_with("W/\""), "{etag}");
+        assert_eq!(reply.header("Content-Length"), Some("9"));
+        // Whole seconds, as an HTTP date can say no more.
+        let expected = http::http_date(UNIX_EPOCH + BUILT + Duration::from_secs(61));
+        assert_eq!(reply.header("Last-Modified"), Some(expected.as_str()));
+
+        // Gone since the build (an editor saving by rename): as good as missing.
+        assert_eq!(get_file(&out, None).status, 404);
     }
 
     #[test]
@@ -795,7 +872,7 @@ mod tests {
             .unwrap();
         let page = Entry::bytes(b"<p>long</p>".repeat(50), "text/html; charset=utf-8", "p");
         out.insert("long.html".into(), page).unwrap();
-        crate::hosting::add_precompressed(&mut out, None).unwrap();
+        crate::hosting::add_precompressed(&mut out, None, &|p| std::fs::read(p)).unwrap();
         out
     }
 
