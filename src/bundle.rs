@@ -113,7 +113,7 @@ impl fmt::Display for BundleReport {
             if self.files == 1 { "file" } else { "files" },
             crate::human_size(self.bytes),
             self.file.display(),
-            crate::hashing::hex(&self.sha256)
+            hex::encode(self.sha256)
         )
     }
 }

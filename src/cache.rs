@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::hashing::{hex, sha256, FileStamp};
+use crate::hashing::{sha256, FileStamp};
 use crate::output::Body;
 
 /// The cache directory's name at the site root; hidden, so no walk of the site reads it.
@@ -106,7 +106,7 @@ impl Cache {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part);
         }
-        hex(&hasher.finalize()[..16])
+        hex::encode(&hasher.finalize()[..16])
     }
 
     /// The entry for `key`, or, when it is missing or corrupt, the bytes `make` returns, stored
@@ -169,7 +169,7 @@ impl Cache {
         let stamp = FileStamp::of(&path).ok()?;
         if stamp.len > IN_MEMORY_LIMIT as u64 {
             if let Some(hash) = self.hashes.known(&path, stamp) {
-                if hex(&hash) == expected {
+                if hex::encode(hash) == expected {
                     return Some(Made {
                         body: Body::File { path, stamp },
                         hash,
@@ -179,7 +179,7 @@ impl Cache {
         }
         let bytes = fs::read(&path).ok()?;
         let hash = self.hashes.hash(&path, stamp, &bytes);
-        if hex(&hash) != expected {
+        if hex::encode(hash) != expected {
             // Damaged on disk (a crash mid-write on a file system without ordered renames, a
             // stray edit): made again, and the bad copy goes.
             let _ = crate::fs_retry::remove_file(&path);
@@ -202,7 +202,7 @@ impl Cache {
             fs::create_dir_all(&self.dir).ok()?;
             let _ = fs::write(self.dir.join("CACHEDIR.TAG"), CACHEDIR_TAG);
         }
-        let path = self.dir.join(format!("{key}-{}", hex(hash)));
+        let path = self.dir.join(format!("{key}-{}", hex::encode(hash)));
         let temp = self.dir.join(format!(
             ".tmp-{}-{}",
             std::process::id(),
@@ -312,7 +312,11 @@ impl HashIndex {
                     .duration_since(std::time::UNIX_EPOCH)
                     .ok()?
                     .as_nanos();
-                Some(format!("{} {nanos} {} {path}\n", stamp.len, hex(hash)))
+                Some(format!(
+                    "{} {nanos} {} {path}\n",
+                    stamp.len,
+                    hex::encode(hash)
+                ))
             })
             .collect();
         lines.sort();

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::cache::Cache;
 use crate::error::{describe_io, Error, Result};
-use crate::hashing::{hex, sha256};
+use crate::hashing::sha256;
 use crate::media::{self, MediaKind};
 use crate::output::{Body, Entry, Output};
 use crate::picture;
@@ -33,7 +33,7 @@ pub fn image_copies(
         return Ok(Vec::new());
     }
     let logo = &site.logo;
-    let hash = hex(&logo.hash);
+    let hash = hex::encode(logo.hash);
     // Decoded at most once, and only when some copy is not in the cache.
     let decoded: OnceLock<std::result::Result<picture::Decoded, String>> = OnceLock::new();
     let made: Vec<Result<(String, Entry)>> = missing

@@ -91,11 +91,6 @@ pub fn hash_file_cached(path: &Path) -> std::io::Result<([u8; 32], FileStamp)> {
     Ok((hash, stamp))
 }
 
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

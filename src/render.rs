@@ -189,11 +189,7 @@ fn logo_copies(
 fn default_logo_copy(site: &Site) -> Option<(String, Job)> {
     let info = site.logo.picture.filter(|info| !info.animated)?;
     let variant = Variant::fit(&info, OG_IMAGE_WIDTH, None, picture::fallback(&info));
-    let path = responsive::variant_path(
-        site.logo.stem(),
-        &crate::hashing::hex(&site.logo.hash),
-        &variant,
-    );
+    let path = responsive::variant_path(site.logo.stem(), &hex::encode(site.logo.hash), &variant);
     Some((path, Job { variant }))
 }
 
@@ -506,7 +502,7 @@ fn logo_source(site: &Site, url: String, root: &str) -> ImageSource {
         mime: mime.to_string(),
         root: root.to_string(),
         stem: logo.stem().to_string(),
-        hash: crate::hashing::hex(&logo.hash),
+        hash: hex::encode(logo.hash),
         width,
         height,
         alpha,
@@ -598,7 +594,7 @@ fn media_path(media: &Media) -> String {
     } else {
         media.format.extensions[0].to_string()
     };
-    let fingerprint = crate::hashing::hex(&media.hash[..4]);
+    let fingerprint = hex::encode(&media.hash[..4]);
     format!("{ASSETS_DIR}/{stem}.{fingerprint}.{ext}")
 }
 

@@ -353,7 +353,7 @@ fn the_summary_line_gives_the_size_and_sha256_of_the_file() {
         let bytes = fs::read(site.path(file)).unwrap();
         assert_eq!(shown, file);
         assert_eq!(size, profile::human_size(bytes.len() as u64));
-        assert_eq!(hex, profile::hashing::hex(&Sha256::digest(&bytes)));
+        assert_eq!(hex, hex::encode(Sha256::digest(&bytes)));
         assert_eq!(hex.len(), 64);
         let dist = snapshot(&site.dist());
         assert_eq!(files, dist.len() - 1, "files, not counting .profile-dist");

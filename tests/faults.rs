@@ -23,27 +23,13 @@ use common::http::{self, Conn};
 use common::serve::Served;
 use common::{leftovers, Site, BIN};
 
-/// A small deterministic generator (xorshift64): every run replays the same delays.
-struct XorShift(u64);
+/// A seeded generator: every run replays the same delays.
+type Rng = fastrand::Rng;
 
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    /// A duration spread evenly over `0..=max`.
-    fn duration(&mut self, max: Duration) -> Duration {
-        let micros = max.as_micros().max(1) as u64;
-        Duration::from_micros(self.below(micros + 1))
-    }
+/// A duration spread evenly over `0..=max`.
+fn random_duration(rng: &mut Rng, max: Duration) -> Duration {
+    let micros = max.as_micros().max(1) as u64;
+    Duration::from_micros(rng.u64(..=micros))
 }
 
 /// A child process, killed (SIGKILL on Unix) and reaped when dropped.
@@ -272,7 +258,7 @@ fn killing_a_build_leaves_the_old_or_the_new_tree() {
     assert_ne!(hashes[0], hashes[1]);
     let mut current = 1;
 
-    let mut rng = XorShift(0x5eed_f0b1_11d0);
+    let mut rng = Rng::with_seed(0x5eed_f0b1_11d0);
     let mut outcomes = std::collections::BTreeMap::new();
     let started = Instant::now();
     for trial in 0..TRIALS {
@@ -285,7 +271,7 @@ fn killing_a_build_leaves_the_old_or_the_new_tree() {
         let mut build = spawn_build(&root);
         let spawned = Instant::now();
         let delay = if trial % 3 == 0 {
-            let delay = rng.duration((render + write).mul_f64(1.1));
+            let delay = random_duration(&mut rng, (render + write).mul_f64(1.1));
             thread::sleep(delay);
             delay
         } else {
@@ -297,7 +283,7 @@ fn killing_a_build_leaves_the_old_or_the_new_tree() {
             {
                 thread::sleep(Duration::from_millis(1));
             }
-            thread::sleep(rng.duration(write.mul_f64(1.2)));
+            thread::sleep(random_duration(&mut rng, write.mul_f64(1.2)));
             spawned.elapsed()
         };
         let _ = build.0.kill();
@@ -386,7 +372,7 @@ fn killing_a_build_that_replaces_one_file_leaves_the_old_or_the_new_tree() {
     assert_ne!(hashes[0], hashes[1]);
     let mut current = 0;
 
-    let mut rng = XorShift(0x0e_f11e_5eed);
+    let mut rng = Rng::with_seed(0x0e_f11e_5eed);
     let mut outcomes = std::collections::BTreeMap::new();
     for trial in 0..TRIALS {
         let whole = took[took.len().saturating_sub(3)..]
@@ -397,7 +383,7 @@ fn killing_a_build_that_replaces_one_file_leaves_the_old_or_the_new_tree() {
         let next = 1 - current;
         set_page_version(&root, next);
         let mut build = spawn_build(&root);
-        let delay = whole.mul_f64(0.5) + rng.duration(whole.mul_f64(0.8));
+        let delay = whole.mul_f64(0.5) + random_duration(&mut rng, whole.mul_f64(0.8));
         thread::sleep(delay);
         let _ = build.0.kill();
         let status = build.0.wait().unwrap();
@@ -567,7 +553,7 @@ fn killing_serve_leaves_a_whole_har_file_or_none() {
     let site = Site::example();
     let har = site.outside("capture.har");
     let har_arg = har.to_str().unwrap().to_string();
-    let mut rng = XorShift(0x4a5_c0ffee);
+    let mut rng = Rng::with_seed(0x4a5_c0ffee);
     let (mut missing, mut entries) = (0, Vec::new());
     let started = Instant::now();
     for trial in 0..HAR_TRIALS {
@@ -594,11 +580,10 @@ fn killing_serve_leaves_a_whole_har_file_or_none() {
         };
         // Most kills while it serves (start-up takes about 100 ms in a debug build); some
         // during start-up, before the HAR file exists.
-        let delay = rng.duration(Duration::from_millis(if trial % 4 == 0 {
-            150
-        } else {
-            900
-        }));
+        let delay = random_duration(
+            &mut rng,
+            Duration::from_millis(if trial % 4 == 0 { 150 } else { 900 }),
+        );
         thread::sleep(delay);
         let _ = serve.guard.0.kill();
         let _ = serve.guard.0.wait();
@@ -696,15 +681,15 @@ fn the_server_survives_churning_sources_and_converges() {
     let site = &served.site;
     assert_eq!(try_get(addr, "/gone/").map(|r| r.0), Some(200));
 
-    let mut rng = XorShift(0xc4_0a11);
+    let mut rng = Rng::with_seed(0xc4_0a11);
     let started = Instant::now();
     let mut iterations = 0;
     let mut unanswered = Vec::new();
     while iterations < 300 && started.elapsed() < Duration::from_secs(6) {
         iterations += 1;
-        let k = rng.below(4);
+        let k = rng.u64(..4);
         // Failures are expected: the previous step may have removed what this one touches.
-        let _ = match rng.below(8) {
+        let _ = match rng.u64(..8) {
             0 => fs::write(
                 site.path(&format!("content/churn-{k}.md")),
                 format!("# Churn {k}\n\nIteration {iterations}.\n"),
@@ -726,7 +711,7 @@ fn the_server_survives_churning_sources_and_converges() {
                     )
                 }),
             5 => fs::rename(site.path("site.toml"), site.path("site.toml.away")).and_then(|()| {
-                thread::sleep(Duration::from_millis(rng.below(30)));
+                thread::sleep(Duration::from_millis(rng.u64(..30)));
                 fs::rename(site.path("site.toml.away"), site.path("site.toml"))
             }),
             6 => fs::write(
@@ -744,7 +729,7 @@ fn the_server_survives_churning_sources_and_converges() {
                 other => unanswered.push((iterations, other.map(|r| r.0))),
             }
         }
-        thread::sleep(Duration::from_millis(rng.below(25)));
+        thread::sleep(Duration::from_millis(rng.u64(..25)));
     }
     let churned = started.elapsed();
     assert!(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::coding::Encoding;
 use crate::error::{Error, Result};
-use crate::hashing::{hex, sha256, FileStamp};
+use crate::hashing::{sha256, FileStamp};
 
 mod compare;
 mod publish;
@@ -88,7 +88,7 @@ impl Entry {
 
     /// The first 8 hex digits of the hash, for fingerprinted file names.
     pub fn fingerprint(&self) -> String {
-        hex(&self.hash[..4])
+        hex::encode(&self.hash[..4])
     }
 
     /// The content length in bytes.

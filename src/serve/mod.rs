@@ -19,8 +19,6 @@ mod rebuild;
 pub mod reload;
 pub mod resolve;
 pub mod respond;
-#[cfg(test)]
-mod testing;
 pub mod trace;
 pub mod watch;
 mod write;

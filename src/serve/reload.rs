@@ -47,7 +47,7 @@ events.addEventListener("build-error",m=>show(JSON.parse(m.data).error));}})();<
 /// `html` with the live-reload script added before `</body>` (or at the end when there is none).
 pub fn inject(html: &[u8], build: u64) -> Vec<u8> {
     let script = script(build);
-    let at = rfind(html, b"</body>").unwrap_or(html.len());
+    let at = memchr::memmem::rfind(html, b"</body>").unwrap_or(html.len());
     [&html[..at], script.as_bytes(), &html[at..]].concat()
 }
 
@@ -128,10 +128,6 @@ impl Preview {
         let codings = pages.entry(key.to_string()).or_default();
         Arc::clone(codings[slot(coding)].get_or_insert(page))
     }
-}
-
-fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 /// The JSON an overlay shows for a build error.

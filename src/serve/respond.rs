@@ -451,7 +451,7 @@ fn not_found(target: &str, output: &Output, live_reload: Option<&Preview>) -> Re
     };
     let path = target.split(['?', '#']).next().unwrap_or("");
     let depth = path.matches('/').count().saturating_sub(1);
-    let body = match (depth, find(page, b"<head>")) {
+    let body = match (depth, memchr::memmem::find(page, b"<head>")) {
         (1.., Some(at)) => {
             let base = format!("<base href=\"{}\">", "../".repeat(depth));
             let at = at + b"<head>".len();
@@ -473,10 +473,6 @@ fn not_found(target: &str, output: &Output, live_reload: Option<&Preview>) -> Re
         ],
         body: ReplyBody::Owned(body),
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -205,12 +205,10 @@ fn syncsafe(bytes: &[u8], at: usize) -> Option<usize> {
     Some(raw.iter().fold(0, |n, &b| (n << 7) | usize::from(b)))
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 fn contains_any(haystack: &[u8], needles: &[&[u8]]) -> bool {
-    needles.iter().any(|n| contains(haystack, n))
+    needles
+        .iter()
+        .any(|n| memchr::memmem::find(haystack, n).is_some())
 }
 
 fn zero(out: &mut [u8], from: usize, to: usize) {
@@ -1675,9 +1673,7 @@ mod tests {
         ]
     }
 
-    fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-        hay.windows(needle.len()).position(|w| w == needle)
-    }
+    use memchr::memmem::find;
 
     fn stripped(bytes: &[u8]) -> Stripped {
         strip(bytes).expect("strips").expect("has metadata")
@@ -1950,17 +1946,9 @@ mod tests {
         }
     }
 
-    /// xorshift64: deterministic, dependency-free randomness for mutation tests.
-    fn next(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
-
     #[test]
     fn no_panic_on_truncation_or_mutation() {
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
         for (_, file) in fixtures() {
             let step = (file.len() / 1500).max(1);
             for len in (0..file.len()).step_by(step) {
@@ -1969,9 +1957,9 @@ mod tests {
             }
             for _ in 0..400 {
                 let mut bad = file.clone();
-                for _ in 0..1 + next(&mut rng) % 4 {
-                    let at = (next(&mut rng) % bad.len() as u64) as usize;
-                    bad[at] = next(&mut rng) as u8;
+                for _ in 0..1 + rng.u64(..) % 4 {
+                    let at = (rng.u64(..) % bad.len() as u64) as usize;
+                    bad[at] = rng.u64(..) as u8;
                 }
                 let _ = strip(&bad);
                 let _ = inspect(&bad);

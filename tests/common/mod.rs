@@ -544,7 +544,7 @@ pub fn fingerprinted(dist: &Path, stem: &str, ext: &str) -> String {
 
 /// The first 8 hex digits of the SHA-256 of `bytes`, computed by the library.
 pub fn fingerprint_of(bytes: &[u8]) -> String {
-    profile::hashing::hex(&profile::hashing::sha256(bytes)[..4])
+    hex::encode(&profile::hashing::sha256(bytes)[..4])
 }
 
 /// The link texts of the page's `<nav>`, in order.
