@@ -347,7 +347,7 @@ fn list_entries(out: &Path) -> Result<Vec<Item>> {
         .into_iter()
         .filter_entry(|e| !(e.depth() == 1 && e.file_name() == MARKER));
     for entry in walker {
-        let entry = entry.map_err(|e| crate::content::walk_error(out, &e))?;
+        let entry = entry.map_err(|e| crate::walk::walk_error(out, &e))?;
         let file_type = entry.file_type();
         if !file_type.is_dir() && !file_type.is_file() {
             continue;

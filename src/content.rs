@@ -279,47 +279,9 @@ fn unique_id(base: String, used: &mut HashSet<String>) -> String {
 
 /// Every Markdown file under `content_dir`, as paths relative to it with `/` separators, sorted.
 pub fn list_sources(content_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let mut sources = Vec::new();
-    if !content_dir.is_dir() {
-        return Ok(sources);
-    }
-    let walker = walkdir::WalkDir::new(content_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !text::is_ignored_name(&e.file_name().to_string_lossy())
-        });
-    for entry in walker {
-        let entry = entry.map_err(|e| walk_error(content_dir, &e))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("md") {
-            continue;
-        }
-        let relative = path.strip_prefix(content_dir).unwrap_or(path);
-        let Some(relative) = relative.to_str() else {
-            return Err(
-                Error::in_file(path, "file name is not valid Unicode").hint("rename the file")
-            );
-        };
-        sources.push((text::portable_path(relative), path.to_path_buf()));
-    }
+    let mut sources = crate::walk::files(content_dir)?;
+    sources.retain(|(_, path)| path.extension().and_then(|e| e.to_str()) == Some("md"));
     Ok(sources)
-}
-
-/// Words a directory-walk failure (a loop of symlinks, an unreadable folder).
-pub fn walk_error(dir: &Path, err: &walkdir::Error) -> Error {
-    let path = err.path().unwrap_or(dir);
-    if err.loop_ancestor().is_some() {
-        return Error::in_file(path, "symbolic link loop").hint("remove the link");
-    }
-    match err.io_error() {
-        Some(io) => Error::io(path, io),
-        None => Error::in_file(path, err.to_string()),
-    }
 }
 
 #[cfg(test)]

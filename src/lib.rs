@@ -28,6 +28,7 @@ pub mod speech;
 pub mod strip;
 pub mod text;
 pub mod theme;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

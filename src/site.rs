@@ -420,42 +420,20 @@ fn sort_pages(pages: &mut [Page]) {
 }
 
 fn list_assets(root: &Path, skip: &[&Path]) -> Result<Vec<AssetFile>> {
-    let dir = root.join(ASSETS_DIR);
-    let mut assets = Vec::new();
-    if !dir.is_dir() {
-        return Ok(assets);
-    }
     let skip: Vec<PathBuf> = skip
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
-    let walker = walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !text::is_ignored_name(&e.file_name().to_string_lossy())
-        });
-    for entry in walker {
-        let entry = entry.map_err(|e| content::walk_error(&dir, &e))?;
-        if !entry.file_type().is_file() {
+    let mut assets = Vec::new();
+    for (relative, path) in crate::walk::files(&root.join(ASSETS_DIR))? {
+        if std::fs::canonicalize(&path).is_ok_and(|c| skip.contains(&c)) {
             continue;
         }
-        let path = entry.path();
-        if std::fs::canonicalize(path).is_ok_and(|c| skip.contains(&c)) {
-            continue;
-        }
-        let relative = path.strip_prefix(&dir).unwrap_or(path);
-        let Some(relative) = relative.to_str() else {
-            return Err(
-                Error::in_file(path, "file name is not valid Unicode").hint("rename the file")
-            );
-        };
         let (hash, stamp) =
-            crate::hashing::hash_file_cached(path).map_err(|e| Error::io(path, &e))?;
+            crate::hashing::hash_file_cached(&path).map_err(|e| Error::io(&path, &e))?;
         assets.push(AssetFile {
-            relative: text::portable_path(relative),
-            path: path.to_path_buf(),
+            relative,
+            path,
             hash,
             stamp,
         });

@@ -58,7 +58,7 @@ impl Theme {
             .collect();
         let dir = root.join(THEME_DIR);
         if dir.is_dir() {
-            for (name, path) in list_theme_files(&dir)? {
+            for (name, path) in crate::walk::files(&dir)? {
                 let shown = text::display_path(root, &Path::new(THEME_DIR).join(&name));
                 if name != STYLESHEET && !name.ends_with(".html") {
                     return Err(Error::in_file(&shown, "unexpected file in the theme")
@@ -144,26 +144,6 @@ pub fn escape_html(input: &str) -> String {
         }
     }
     out
-}
-
-fn list_theme_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !text::is_ignored_name(&e.file_name().to_string_lossy())
-        });
-    for entry in walker {
-        let entry = entry.map_err(|e| crate::content::walk_error(dir, &e))?;
-        if entry.file_type().is_file() {
-            let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            let name = text::portable_path(&relative.to_string_lossy());
-            files.push((name, entry.path().to_path_buf()));
-        }
-    }
-    Ok(files)
 }
 
 /// Flattens a Tera error and its causes into one message naming the template's file and line.
