@@ -51,41 +51,8 @@ enum Command {
     },
     /// Build, then serve the site on http://127.0.0.1:5000/ with an access log
     Serve {
-        /// The site's directory, holding site.toml
-        #[arg(long, value_name = "DIR", default_value = ".")]
-        root: PathBuf,
-        /// Where the build is also written [default: DIR/dist]
-        #[arg(long, short, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// The address to listen on; 0.0.0.0 serves every device on your network
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
-        host: String,
-        /// The port to listen on; 0 takes a free one
-        #[arg(long, short, value_name = "N", default_value_t = 5000)]
-        port: u16,
-        /// Open the page in the default browser
-        #[arg(long)]
-        open: bool,
-        /// No access log
-        #[arg(long, short)]
-        quiet: bool,
-        /// Send pages exactly as dist/ holds them, without the live-reload script (sources are
-        /// still watched and rebuilt; reload the page yourself)
-        #[arg(long)]
-        no_reload: bool,
-        /// Print every exchange: connection, request line and headers, status line and headers
-        /// as sent, body size and timings
-        #[arg(long)]
-        trace: bool,
-        /// Record every exchange in FILE as HAR 1.2 (devtools and other HTTP tools read it)
-        #[arg(long, value_name = "FILE")]
-        har: Option<PathBuf>,
-        /// Show Cookie and Authorization values in the trace and HAR instead of masking them
-        #[arg(long)]
-        trace_secrets: bool,
-        /// Also trace the server's own live-reload requests
-        #[arg(long)]
-        trace_internal: bool,
+        #[command(flatten)]
+        args: profile::serve::args::ServeArgs,
     },
     /// Check site.toml, content, theme and media without writing anything
     Check {
@@ -168,38 +135,7 @@ fn run(command: Command) -> profile::Result<()> {
                 println!("{report}");
             }
         }
-        Command::Serve {
-            root,
-            out,
-            host,
-            port,
-            open,
-            quiet,
-            no_reload,
-            trace,
-            har,
-            trace_secrets,
-            trace_internal,
-        } => {
-            let mut config = profile::serve::ServeConfig::new(&root);
-            if let Some(out) = out {
-                config.out = out;
-            }
-            config.host = host;
-            config.port = port;
-            config.quiet = quiet;
-            config.live_reload = !no_reload;
-            config.trace = profile::serve::trace::TraceOptions {
-                print: trace,
-                secrets: trace_secrets,
-                internal: trace_internal,
-                har,
-                colour: profile::serve::log::use_colour(std::io::IsTerminal::is_terminal(
-                    &std::io::stdout(),
-                )),
-            };
-            serve(&config, open)?;
-        }
+        Command::Serve { args } => serve(&args.config(), args.open)?,
         Command::Check { root } => {
             let (site, output) = profile::check(&root)?;
             let pages = output.page_count();

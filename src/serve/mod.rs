@@ -11,6 +11,7 @@
 //! `handle.rs` answers and logs one request, `write.rs` puts its bytes on the wire, and
 //! `rebuild.rs` follows the sources.
 
+pub mod args;
 mod handle;
 pub mod http;
 pub mod listen;
