@@ -1,7 +1,7 @@
 //! The rebuild loop of `profile serve`: wait for a batch of source changes, redo what they force
 //! (see [`watch::plan`]), swap the served build whole, tell the open pages, and write `dist/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
@@ -158,7 +158,7 @@ impl Rebuilder {
                 println!(
                     "Rebuilt in {} ms ({})",
                     started.elapsed().as_millis(),
-                    self.describe(batch)
+                    self.describe(batch, &current.output)
                 );
                 let _ = self.dist.send(snapshot);
             }
@@ -202,21 +202,56 @@ impl Rebuilder {
 
 impl Rebuilder {
     /// The source files of a batch, for the terminal: `content/index.md`, or
-    /// `content/a.md, theme/base.html and 3 more`.
-    fn describe(&self, batch: &[PathBuf]) -> String {
-        let names: Vec<String> = batch
+    /// `content/a.md, theme/base.html and 3 more`. `previous` is the build before this one.
+    fn describe(&self, batch: &[PathBuf], previous: &Output) -> String {
+        let sources: Vec<&PathBuf> = batch
             .iter()
             .filter(|p| watch::is_source(&self.root, &self.out, &self.media, p))
-            .map(|p| {
-                let shown = p.strip_prefix(&self.root).unwrap_or(p);
-                crate::text::portable_path(&shown.to_string_lossy())
-            })
             .collect();
-        match names.len() {
-            0 => "changes on disk".to_string(),
-            1..=3 => names.join(", "),
-            n => format!("{} and {} more", names[..2].join(", "), n - 2),
-        }
+        let built_from: std::collections::HashSet<&str> = previous
+            .iter()
+            .map(|(_, entry)| entry.source.as_str())
+            .collect();
+        describe_changes(
+            &self.root,
+            &sources,
+            |path| path.exists(),
+            |shown| built_from.contains(shown),
+        )
+    }
+}
+
+/// Names the changed `sources` that matter, relative to `root`: a file there now, one the
+/// previous build was made from (`was_built_from`, for a page or asset deleted), or a name
+/// profile reads (a Markdown page, a template, the stylesheet, `site.toml`). What an editor
+/// wrote and removed again while saving (`sed -i`'s `content/sedM6i2IO`, JetBrains'
+/// `index.md___jb_tmp___`) is none of those, and is left out.
+fn describe_changes(
+    root: &Path,
+    sources: &[&PathBuf],
+    exists: impl Fn(&Path) -> bool,
+    was_built_from: impl Fn(&str) -> bool,
+) -> String {
+    let read_by_profile = |shown: &str| {
+        shown == crate::config::CONFIG_FILE
+            || [".md", ".html", ".css"]
+                .iter()
+                .any(|ext| shown.ends_with(ext))
+    };
+    let names: Vec<String> = sources
+        .iter()
+        .map(|p| {
+            let shown = p.strip_prefix(root).unwrap_or(p);
+            crate::text::portable_path(&shown.to_string_lossy())
+        })
+        .zip(sources)
+        .filter(|(shown, path)| exists(path) || was_built_from(shown) || read_by_profile(shown))
+        .map(|(shown, _)| shown)
+        .collect();
+    match names.len() {
+        0 => "changes on disk".to_string(),
+        1..=3 => names.join(", "),
+        n => format!("{} and {} more", names[..2].join(", "), n - 2),
     }
 }
 
@@ -260,4 +295,41 @@ fn spawn_dist_writer(out: PathBuf) -> (mpsc::Sender<Arc<Snapshot>>, thread::Join
         }
     });
     (sender, writer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_temporaries_are_not_named() {
+        let root = Path::new("/site");
+        let paths: Vec<PathBuf> = [
+            "content/index.md",
+            "content/sedM6i2IO",
+            "content/index.md___jb_tmp___",
+            "assets/old-photo.jpg",
+            "assets/new-photo.jpg",
+            "theme/base.html",
+        ]
+        .iter()
+        .map(|p| root.join(p))
+        .collect();
+        let sources: Vec<&PathBuf> = paths.iter().collect();
+        // Only the saved page and the new photo are on disk; the old photo was published.
+        let exists = |p: &Path| p.ends_with("content/index.md") || p.ends_with("new-photo.jpg");
+        let built_from = |shown: &str| shown == "assets/old-photo.jpg";
+        assert_eq!(
+            describe_changes(root, &sources[..2], exists, built_from),
+            "content/index.md"
+        );
+        assert_eq!(
+            describe_changes(root, &sources, exists, built_from),
+            "content/index.md, assets/old-photo.jpg and 2 more"
+        );
+        assert_eq!(
+            describe_changes(root, &sources[1..3], exists, built_from),
+            "changes on disk"
+        );
+    }
 }
