@@ -19,24 +19,8 @@ fi
 bin=${PROFILE_BIN:-target/release/profile}
 [ -x "$bin" ] || { echo "error: $bin is not an executable" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/bench-reload.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source bench/servers.sh reload
 trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # Serves site $1 on a free port in the background; sets $port.
 serve() {

@@ -19,24 +19,7 @@ if [ ! -x "$bin" ]; then
   cargo build --release --quiet
 fi
 
-tmp=$(mktemp -d /tmp/bench-serve.XXXXXX)
-pids=()
-wrk_pid=
-cleanup() {
-  local pid
-  for pid in $wrk_pid "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+source bench/servers.sh serve
 
 # Waits until $1 answers, then checks every target answers 200.
 check_200() {
