@@ -270,6 +270,12 @@ fn corpus() -> Vec<Case> {
             expect: Expect::Status(505),
             ..refused("HTTP/0.9 named", "GET / HTTP/0.9\r\nHost: x\r\n\r\n")
         },
+        status(
+            "HTTP/1.2",
+            "GET / HTTP/1.2\r\nHost: x\r\n\r\n",
+            200,
+            "RFC 9112 §2.6: a higher minor version of HTTP/1 is served as HTTP/1.1",
+        ),
         Case {
             expect: Expect::Status(505),
             ..refused("the HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
@@ -524,6 +530,39 @@ fn requests_in_other_versions_do_not_use_up_the_connections() {
     let response = conn.read_response().expect("an answer");
     assert_eq!(response.status, 200, "after 24 HTTP/2.0 requests");
     assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+/// A request in a higher minor version of HTTP/1 is served as HTTP/1.1 (RFC 9110 §2.5, RFC 9112
+/// §2.6): the answer says `HTTP/1.1`, and the connection stays open as an HTTP/1.1 one does.
+/// Another major version in an HTTP/1 request line still gets 505.
+#[test]
+fn a_higher_minor_version_of_http_1_is_answered_as_1_1() {
+    let _serial = one_at_a_time();
+    let served = Served::start(Site::example());
+    let mut conn = Conn::open(served.addr);
+    conn.set_read_timeout(ANSWER_WITHIN);
+    for version in ["HTTP/1.2", "HTTP/1.9"] {
+        conn.send(format!("GET / {version}\r\nHost: 127.0.0.1\r\n\r\n").as_bytes());
+        let response = conn
+            .read_response()
+            .unwrap_or_else(|e| panic!("{version}: {e}"));
+        assert_eq!(
+            (response.version.as_str(), response.status),
+            ("HTTP/1.1", 200),
+            "{version}"
+        );
+        assert_ne!(response.header("Connection"), Some("close"), "{version}");
+    }
+    for version in ["HTTP/2.0", "HTTP/3.0"] {
+        let mut conn = Conn::open(served.addr);
+        conn.set_read_timeout(ANSWER_WITHIN);
+        conn.send(format!("GET / {version}\r\nHost: 127.0.0.1\r\n\r\n").as_bytes());
+        let response = conn
+            .read_response()
+            .unwrap_or_else(|e| panic!("{version}: {e}"));
+        assert_eq!(response.status, 505, "{version}");
+        assert!(conn.wait_closed(ANSWER_WITHIN).is_ok(), "{version}");
+    }
 }
 
 // ---- crowds: idle connections and slow lorises, with threads and memory measured ----

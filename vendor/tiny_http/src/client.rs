@@ -551,14 +551,17 @@ fn parse_request_line(line: &[u8]) -> Result<RequestLine, ReadError> {
 }
 
 /// profile patch: a version that httparse does not take, `HTTP/` DIGIT `.` DIGIT (RFC 9112
-/// §2.3). Another major version (`HTTP/2.0` in an HTTP/1 request line, `HTTP/0.9`) is returned
-/// as it is, for a 505; another minor version of HTTP/1 is a bad request, as upstream had it.
+/// §2.3). A higher minor version of HTTP/1 is read as HTTP/1.1, the highest this server
+/// speaks, and so answered as HTTP/1.1 (RFC 9110 §2.5, RFC 9112 §2.6; upstream answered 400).
+/// Another major version (`HTTP/2.0` in an HTTP/1 request line, `HTTP/0.9`) is returned as it
+/// is, for a 505.
 fn other_version(word: &[u8]) -> Result<HTTPVersion, ReadError> {
     match *word {
-        [b'H', b'T', b'T', b'P', b'/', major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9']
-            if major != b'1' =>
-        {
-            Ok(HTTPVersion(major - b'0', minor - b'0'))
+        [b'H', b'T', b'T', b'P', b'/', major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9'] => {
+            Ok(match (major - b'0', minor - b'0') {
+                (1, _) => HTTPVersion(1, 1),
+                (major, minor) => HTTPVersion(major, minor),
+            })
         }
         _ => Err(ReadError::WrongRequestLine),
     }
@@ -649,7 +652,11 @@ mod test {
     }
 
     #[test]
-    fn versions_other_than_1_0_and_1_1_are_kept_for_a_505() {
+    fn a_higher_minor_version_of_http_1_is_read_as_1_1() {
+        for version in ["HTTP/1.2", "HTTP/1.9"] {
+            let line = request_line(&format!("GET / {version}")).unwrap();
+            assert_eq!(line.version, HTTPVersion(1, 1), "{}", version);
+        }
         // Other major versions are kept as they are, for a 505.
         for (version, parsed) in [
             ("HTTP/0.9", HTTPVersion(0, 9)),
@@ -661,7 +668,6 @@ mod test {
         }
         // Not a version at all: 400.
         for bad in [
-            "HTTP/1.2",
             "HTTP/1.10",
             "HTTP/11.1",
             "HTTP/1",
