@@ -363,8 +363,10 @@ fn shown(raw: &[u8]) -> String {
         .to_string()
 }
 
-/// Sends one case on a connection of its own and checks what comes back.
-fn check_case(served: &Served, case: &Case) {
+/// Sends one case on a connection of its own and checks what comes back: `server` is the
+/// `Server` field of the server's ordinary responses, which every answer must carry, those
+/// tiny_http writes itself (400, 414, 505) included.
+fn check_case(served: &Served, case: &Case, server: &str) {
     let label = format!("{} ({:?}) {}", case.name, shown(&case.raw), case.why);
     let mut conn = Conn::open(served.addr);
     conn.set_read_timeout(ANSWER_WITHIN);
@@ -405,6 +407,8 @@ fn check_case(served: &Served, case: &Case) {
             "{label}: no reason phrase for {}",
             response.status
         );
+        assert_eq!(response.header("Server"), Some(server), "{label}");
+        response.assert_no_duplicate_headers();
     }
     if case.closes || response.is_none() {
         let rest = conn
@@ -436,9 +440,11 @@ fn malformed_requests_are_refused_and_the_server_goes_on() {
     let served = Served::start(Site::example());
     let cases = corpus();
     assert!(cases.len() >= 45, "{} cases", cases.len());
+    let server = served.get("/").expect_header("Server").to_string();
+    assert!(server.starts_with("profile/"), "{server}");
     let mut statuses = std::collections::BTreeMap::new();
     for case in &cases {
-        check_case(&served, case);
+        check_case(&served, case, &server);
         *statuses.entry(format!("{:?}", case.expect)).or_insert(0) += 1;
     }
     println!("{} malformed requests: {statuses:?}", cases.len());
@@ -489,6 +495,8 @@ fn endless_heads_are_cut_off() {
         limit,
     );
     assert_eq!(fields.status, 431, "endless fields");
+    let server = served.get("/").expect_header("Server").to_string();
+    assert_eq!(fields.header("Server"), Some(server.as_str()), "431");
     let field = stream_until_refused(
         &served,
         b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: ",
@@ -498,6 +506,7 @@ fn endless_heads_are_cut_off() {
     assert_eq!(field.status, 431, "one endless field");
     let line = stream_until_refused(&served, b"GET /", &[b'a'; 4096], limit);
     assert_eq!(line.status, 414, "an endless request line");
+    assert_eq!(line.header("Server"), Some(server.as_str()), "414");
     assert_eq!(line.header("Connection"), Some("close"));
     assert_eq!(served.get("/").status, 200);
 }

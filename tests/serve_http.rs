@@ -1178,6 +1178,12 @@ fn a_huge_request_head_gets_431() {
     assert_status(&response, 431, "100 KiB of headers");
     println!("431: {:?}", response.headers);
     response.assert_no_duplicate_headers();
+    // tiny_http's own refusals name the same server as the pages.
+    let page = served.get("/");
+    assert_eq!(
+        response.header("Server"),
+        Some(page.expect_header("Server"))
+    );
     assert!(conn.wait_closed(Duration::from_secs(5)).is_ok());
     assert_status(&served.get("/"), 200, "after the huge head");
 }
@@ -1189,10 +1195,13 @@ fn beyond_max_connections_a_client_gets_503_at_once() {
     });
     // Five connections, each proven to be served, then held open.
     let mut held = Vec::new();
+    let mut server = String::new();
     for n in 0..5 {
         let mut conn = served.conn();
         conn.send(&http::request_bytes("GET", "/", &[]));
-        assert_status(&conn.read_response().unwrap(), 200, &format!("held {n}"));
+        let response = conn.read_response().unwrap();
+        assert_status(&response, 200, &format!("held {n}"));
+        server = response.expect_header("Server").to_string();
         held.push(conn);
     }
     let started = Instant::now();
@@ -1200,6 +1209,9 @@ fn beyond_max_connections_a_client_gets_503_at_once() {
     sixth.set_read_timeout(Duration::from_secs(5));
     let response = sixth.read_response().expect("the 6th connection's answer");
     assert_status(&response, 503, "the 6th connection");
+    response.assert_no_duplicate_headers();
+    // Written by tiny_http before any request is read, and named as the pages are.
+    assert_eq!(response.header("Server"), Some(server.as_str()));
     assert!(
         started.elapsed() < Duration::from_secs(1),
         "503 after {:?}",

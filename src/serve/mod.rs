@@ -219,9 +219,14 @@ pub fn start(config: &ServeConfig) -> Result<RunningServer> {
     // cost a thread wake-up each way, more system calls than the read and write themselves.
     let handler_shared = Arc::clone(&shared);
     let handler = Arc::new(move |request| handle::handle(request, &handler_shared));
-    let server =
-        tiny_http::Server::from_listener_with_handler(listener, None, config.limits, handler)
-            .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
+    // The responses tiny_http writes itself (400, 408, 414, 431, 503, 505) name this server
+    // too, whatever limits the caller chose.
+    let limits = ConnectionLimits {
+        server_name: respond::SERVER,
+        ..config.limits
+    };
+    let server = tiny_http::Server::from_listener_with_handler(listener, None, limits, handler)
+        .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
     Ok(RunningServer {
         addr,
         server,

@@ -1,10 +1,10 @@
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 
 use std::net::SocketAddr;
 
-use crate::common::{HTTPVersion, Method};
+use crate::common::{HTTPVersion, Method, StatusCode};
 use crate::util::{RefinedTcpStream, VectoredBufWriter};
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
@@ -48,9 +48,9 @@ pub struct ClientConnection {
 #[derive(Debug)]
 enum ReadError {
     WrongRequestLine,
-    WrongHeader(HTTPVersion),
+    WrongHeader,
     /// the client sent an unrecognized `Expect` header
-    ExpectationFailed(HTTPVersion),
+    ExpectationFailed,
     ReadIoError(IoError),
     /// profile patch: the request head is larger than `max_head_bytes`
     HeadTooLarge,
@@ -58,6 +58,45 @@ enum ReadError {
     Idle,
     /// profile patch: the request line alone is larger than `max_head_bytes` (414)
     TargetTooLong,
+}
+
+impl ReadError {
+    /// profile patch: the status of the response that refuses the request, or `None` when the
+    /// connection is closed without a word (idle, gone, or failed).
+    fn status(&self) -> Option<u16> {
+        match self {
+            ReadError::WrongRequestLine | ReadError::WrongHeader => Some(400),
+            ReadError::ReadIoError(e) if e.kind() == ErrorKind::TimedOut => Some(408),
+            ReadError::ReadIoError(_) | ReadError::Idle => None,
+            ReadError::ExpectationFailed => Some(417),
+            ReadError::HeadTooLarge => Some(431),
+            ReadError::TargetTooLong => Some(414),
+        }
+    }
+}
+
+/// profile patch: writes the response with which tiny_http itself refuses a request or a
+/// connection (400, 408, 414, 417, 431, 503, 505): no body, and `Connection: close`, as the
+/// connection is closed after it (where a next request would start is not known). It carries
+/// `Server: server_name` (`ConnectionLimits::server_name`), so that it names the same server as
+/// the application's responses, and a `Date` (RFC 9110 §6.6.1). Written raw: `Response` drops
+/// any `Connection` field it is given. Errors are ignored: the connection closes anyway.
+pub(crate) fn write_refusal(mut writer: impl Write, status: u16, server_name: &str) {
+    let reason = StatusCode(status).default_reason_phrase();
+    let server_name = crate::request::valid_server_name(server_name);
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    // A client turned away for a moment (503) is told when to come back.
+    let retry = if status == 503 {
+        "Retry-After: 1\r\n"
+    } else {
+        ""
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nServer: {server_name}\r\nDate: {date}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n{retry}\r\n"
+    );
+    let _ = writer.write_all(head.as_bytes());
+    let _ = writer.flush();
 }
 
 impl ClientConnection {
@@ -249,9 +288,7 @@ impl ClientConnection {
             use crate::request;
             match e {
                 request::RequestCreationError::CreationIoError(e) => ReadError::ReadIoError(e),
-                request::RequestCreationError::ExpectationFailed => {
-                    ReadError::ExpectationFailed(version)
-                }
+                request::RequestCreationError::ExpectationFailed => ReadError::ExpectationFailed,
             }
         })?;
 
@@ -259,6 +296,7 @@ impl ClientConnection {
         // keep their order whichever worker takes them
         self.requests += 1;
         request.connection = (self.id, self.requests);
+        request.server_name = self.limits.server_name;
 
         // return the request
         Ok(request)
@@ -271,118 +309,59 @@ impl Iterator for ClientConnection {
     /// Blocks until the next Request is available.
     /// Returns None when no new Requests will come from the client.
     fn next(&mut self) -> Option<Request> {
-        use crate::{Response, StatusCode};
-
         // the client sent a "connection: close" header in this previous request
         //  or is using HTTP 1.0, meaning that no new request will come
         if self.no_more_requests {
             return None;
         }
 
-        loop {
-            let rq = match self.read() {
-                Err(ReadError::WrongRequestLine) => {
+        let rq = match self.read() {
+            Ok(rq) => rq,
+            Err(e) => {
+                if let Some(status) = e.status() {
                     let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
-                    return None; // we don't know where the next request would start,
-                                 // se we have to close
+                    write_refusal(writer, status, self.limits.server_name);
                 }
-
-                Err(ReadError::WrongHeader(ver)) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response.raw_print(writer, ver, &[], false, None).ok();
-                    return None; // we don't know where the next request would start,
-                                 // se we have to close
-                }
-
-                Err(ReadError::ReadIoError(ref err)) if err.kind() == ErrorKind::TimedOut => {
-                    // request timeout
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(408));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
-                    return None; // closing the connection
-                }
-
-                Err(ReadError::ExpectationFailed(ver)) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(417));
-                    response.raw_print(writer, ver, &[], true, None).ok();
-                    return None; // TODO: should be recoverable, but needs handling in case of body
-                }
-
-                Err(ReadError::HeadTooLarge) => {
-                    // Written raw: `Response` drops any `Connection` field it is given.
-                    let mut writer = self.sink.next().unwrap();
-                    let _ = std::io::Write::write_all(
-                        &mut writer,
-                        b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    );
-                    let _ = std::io::Write::flush(&mut writer);
-                    return None;
-                }
-
-                Err(ReadError::TargetTooLong) => {
-                    let mut writer = self.sink.next().unwrap();
-                    let _ = std::io::Write::write_all(
-                        &mut writer,
-                        b"HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    );
-                    let _ = std::io::Write::flush(&mut writer);
-                    return None;
-                }
-
-                Err(ReadError::Idle) | Err(ReadError::ReadIoError(_)) => return None,
-
-                Ok(rq) => rq,
-            };
-
-            // checking HTTP version
-            // profile patch: below 1.0 too (`GET / HTTP/0.9` was answered 200 in HTTP/1.1), and
-            // the 505 goes out through the request's own writer, then the connection closes.
-            // Upstream wrote it through the next writer, which waits until the request's writer
-            // is dropped, while `rq` still held it: the connection's thread waited for good,
-            // holding its place under `max_connections` (1,024 such requests and the server
-            // answered nobody); and it then read on, taking an unread body for a next request.
-            if *rq.http_version() > (1, 1) || *rq.http_version() < (1, 0) {
-                let mut writer = rq.into_writer();
-                let _ = std::io::Write::write_all(
-                    &mut writer,
-                    b"HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-                let _ = std::io::Write::flush(&mut writer);
+                // we don't know where the next request would start, so we have to close
                 return None;
             }
+        };
 
-            // updating the status of the connection
-            let connection_header = rq
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("Connection"))
-                .map(|h| h.value.as_str());
-
-            let lowercase = connection_header.map(|h| h.to_ascii_lowercase());
-
-            match lowercase {
-                Some(ref val) if val.contains("close") => self.no_more_requests = true,
-                Some(ref val) if val.contains("upgrade") => self.no_more_requests = true,
-                Some(ref val)
-                    if !val.contains("keep-alive") && *rq.http_version() == HTTPVersion(1, 0) =>
-                {
-                    self.no_more_requests = true
-                }
-                None if *rq.http_version() == HTTPVersion(1, 0) => self.no_more_requests = true,
-                _ => (),
-            };
-
-            // returning the request
-            return Some(rq);
+        // checking HTTP version
+        // profile patch: below 1.0 too (`GET / HTTP/0.9` was answered 200 in HTTP/1.1), and
+        // the 505 goes out through the request's own writer, then the connection closes.
+        // Upstream wrote it through the next writer, which waits until the request's writer
+        // is dropped, while `rq` still held it: the connection's thread waited for good,
+        // holding its place under `max_connections` (1,024 such requests and the server
+        // answered nobody); and it then read on, taking an unread body for a next request.
+        if *rq.http_version() > (1, 1) || *rq.http_version() < (1, 0) {
+            write_refusal(rq.into_writer(), 505, self.limits.server_name);
+            return None;
         }
+
+        // updating the status of the connection
+        let connection_header = rq
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Connection"))
+            .map(|h| h.value.as_str());
+
+        let lowercase = connection_header.map(|h| h.to_ascii_lowercase());
+
+        match lowercase {
+            Some(ref val) if val.contains("close") => self.no_more_requests = true,
+            Some(ref val) if val.contains("upgrade") => self.no_more_requests = true,
+            Some(ref val)
+                if !val.contains("keep-alive") && *rq.http_version() == HTTPVersion(1, 0) =>
+            {
+                self.no_more_requests = true
+            }
+            None if *rq.http_version() == HTTPVersion(1, 0) => self.no_more_requests = true,
+            _ => (),
+        };
+
+        // returning the request
+        Some(rq)
     }
 }
 
@@ -575,7 +554,7 @@ fn other_version(word: &[u8]) -> Result<HTTPVersion, ReadError> {
 /// §5.1: upstream took `: v` as a field with an empty name) and a line without a colon are
 /// errors (400), not fields to skip or to join.
 fn parse_head(line: RequestLine, fields: &[u8]) -> Result<Head, ReadError> {
-    let refused = || ReadError::WrongHeader(line.version.clone());
+    let refused = || ReadError::WrongHeader;
     // One entry per line is enough: every line but the last (empty) one holds one field.
     let lines = fields.iter().filter(|&&b| b == b'\n').count();
     let mut on_stack = [httparse::EMPTY_HEADER; 32];
@@ -722,7 +701,7 @@ mod test {
             "X A: v\r\n",
         ] {
             assert!(
-                matches!(head(bad), Err(super::ReadError::WrongHeader(_))),
+                matches!(head(bad), Err(super::ReadError::WrongHeader)),
                 "{:?}",
                 bad
             );
@@ -823,6 +802,33 @@ mod test {
                 );
             }
         }
+    }
+
+    #[test]
+    fn refusals_name_the_server_and_close() {
+        let mut written = Vec::new();
+        super::write_refusal(&mut written, 431, "profile/1.0");
+        let text = String::from_utf8(written).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+            "{}",
+            text
+        );
+        for field in ["Server: profile/1.0", "Content-Length: 0", "Connection: close"] {
+            assert!(text.contains(&format!("\r\n{field}\r\n")), "{}", text);
+        }
+        assert!(text.contains("\r\nDate: "), "{}", text);
+        assert!(text.ends_with("\r\n\r\n") && !text.contains("Retry-After"), "{}", text);
+        let mut written = Vec::new();
+        super::write_refusal(&mut written, 503, "profile/1.0");
+        let text = String::from_utf8(written).unwrap();
+        assert!(text.contains("\r\nRetry-After: 1\r\n"), "{}", text);
+        // A name that would end the field is not sent.
+        let mut written = Vec::new();
+        super::write_refusal(&mut written, 400, "x\r\nSet-Cookie: a=b");
+        let text = String::from_utf8(written).unwrap();
+        assert!(text.contains("\r\nServer: tiny-http (Rust)\r\n"), "{}", text);
+        assert!(!text.contains("Set-Cookie"), "{}", text);
     }
 
     #[test]

@@ -243,6 +243,11 @@ pub struct ConnectionLimits {
     /// apart from a next request. For servers that only answer GET and HEAD: no client can
     /// then hold a thread by trickling a body, or make the server allocate its length.
     pub read_request_bodies: bool,
+    /// The `Server` field of the responses tiny_http writes itself (its refusals: 400, 408,
+    /// 414, 417, 431, 503, 505; a `500` for a request dropped unanswered; `100 Continue`), so
+    /// that they name the same server as the application's own. It must be a valid field value
+    /// (visible ASCII and spaces); another is replaced by upstream's name.
+    pub server_name: &'static str,
 }
 
 impl Default for ConnectionLimits {
@@ -254,6 +259,7 @@ impl Default for ConnectionLimits {
             max_head_bytes: 16 * 1024,
             max_connections: 1024,
             read_request_bodies: true,
+            server_name: "tiny-http (Rust)",
         }
     }
 }
@@ -380,10 +386,7 @@ impl Server {
                         }
                         if inside_connections.len() >= limits.max_connections {
                             // Full: answer at once rather than leave the client waiting.
-                            let _ = std::io::Write::write_all(
-                                &mut sock,
-                                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n",
-                            );
+                            client::write_refusal(&mut sock, 503, limits.server_name);
                             continue;
                         }
                         registration = sock

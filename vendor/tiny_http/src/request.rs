@@ -72,6 +72,9 @@ pub struct Request {
 
     // profile patch: (connection number, request number on it); (0, 0) when not known
     pub(crate) connection: (u64, u64),
+
+    // profile patch: the `Server` field of the responses written here (`ConnectionLimits`)
+    pub(crate) server_name: &'static str,
 }
 
 /// Error that can happen when building a `Request` object.
@@ -217,6 +220,7 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         connection: (0, 0),
+        server_name: crate::ConnectionLimits::default().server_name,
     })
 }
 
@@ -295,7 +299,7 @@ impl Request {
     ) -> Box<dyn ReadWrite + Send> {
         use crate::util::CustomStream;
 
-        response
+        self.named(response)
             .raw_print(
                 self.response_writer.as_mut().unwrap().by_ref(),
                 self.http_version.clone(),
@@ -338,7 +342,7 @@ impl Request {
     #[inline]
     pub fn as_reader(&mut self) -> &mut dyn Read {
         if self.must_send_continue {
-            let msg = Response::new_empty(StatusCode(100));
+            let msg = self.named(Response::new_empty(StatusCode(100)));
             msg.raw_print(
                 self.response_writer.as_mut().unwrap().by_ref(),
                 self.http_version.clone(),
@@ -409,6 +413,7 @@ impl Request {
     where
         R: Read,
     {
+        let response = self.named(response);
         let mut writer = self.extract_writer_impl();
 
         let do_not_send_body = self.method == Method::Head;
@@ -422,6 +427,18 @@ impl Request {
         ))?;
 
         Self::ignore_client_closing_errors(writer.flush())
+    }
+
+    /// profile patch: `response` with this server's `Server` field, unless it has one.
+    /// Upstream's `raw_print` adds its own name to a response without one.
+    fn named<R: Read>(&self, mut response: Response<R>) -> Response<R> {
+        if !response.headers().iter().any(|h| h.field.equiv("Server")) {
+            let name = valid_server_name(self.server_name);
+            if let Ok(header) = Header::from_bytes(&b"Server"[..], name.as_bytes()) {
+                response.add_header(header);
+            }
+        }
+        response
     }
 
     fn ignore_client_closing_errors(result: io::Result<()>) -> io::Result<()> {
@@ -471,5 +488,15 @@ mod tests {
         fn bar(rq: &Request) {
             f(rq);
         }
+    }
+}
+
+/// profile patch: `name` if it may be the value of a `Server` field (visible ASCII and spaces,
+/// nothing that would end the field), upstream's name otherwise.
+pub(crate) fn valid_server_name(name: &str) -> &str {
+    if !name.is_empty() && name.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        name
+    } else {
+        "tiny-http (Rust)"
     }
 }
