@@ -1135,6 +1135,36 @@ fn a_client_trickling_its_head_gets_408_or_is_closed() {
     assert_status(&served.get("/"), 200, "after the trickle");
 }
 
+/// What the README promises: a request head must arrive within 10 s of its first byte. A client
+/// that sends half a head and goes silent gets its 408 when those 10 s are up; it used to get
+/// it only when the 15 s idle timer ran out after its last byte (about 18 s for a head
+/// trickled for 3 s). Bounds in whole seconds, generous for a loaded machine: the idle timer
+/// alone cannot answer before 15 s.
+#[test]
+fn a_head_that_stalls_half_way_gets_408_when_its_time_is_up() {
+    let served = Served::start(test_site());
+    let page = served.get("/");
+    let mut conn = served.conn();
+    let started = Instant::now();
+    conn.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    // Longer than either timer: whatever decides, its answer is read.
+    conn.set_read_timeout(Duration::from_secs(30));
+    let response = conn.read_response().expect("an answer to the stalled head");
+    let elapsed = started.elapsed();
+    assert_status(&response, 408, "a head stalled half-way");
+    assert!(
+        elapsed < Duration::from_secs(14),
+        "408 after {elapsed:?}: the idle timer decided, not the head's 10 s"
+    );
+    assert!(
+        elapsed >= Duration::from_secs(9),
+        "408 after {elapsed:?}, before the head's 10 s were up"
+    );
+    assert_eq!(response.header("Connection"), Some("close"));
+    assert_eq!(response.header("Server"), page.header("Server"));
+    assert!(conn.wait_closed(Duration::from_secs(5)).is_ok());
+}
+
 #[test]
 fn an_idle_keep_alive_connection_is_closed_silently() {
     let served = Served::start_with(test_site(), small_limits);

@@ -39,6 +39,8 @@ pub struct ClientConnection {
     head_started: Option<std::time::Instant>,
     // profile patch: the bytes of the current request head, kept for the next one
     head: Vec<u8>,
+    // profile patch: whether the socket's read timeout is shortened to the head's deadline
+    head_deadline_set: bool,
     // profile patch: this connection's number, and how many requests it has carried
     id: u64,
     requests: u64,
@@ -127,6 +129,7 @@ impl ClientConnection {
             head_bytes: 0,
             head_started: None,
             head: Vec::new(),
+            head_deadline_set: false,
             id,
             requests: 0,
         }
@@ -141,6 +144,9 @@ impl ClientConnection {
             // Only bytes that need a new read from the socket can be late: the clock is read
             // once per read, not per byte.
             let arrives_now = self.next_header_source.buffered() == 0;
+            if arrives_now {
+                self.wait_until_head_deadline()?;
+            }
             let chunk = match self.next_header_source.fill_buf() {
                 Ok([]) => {
                     return Err(ReadError::ReadIoError(IoError::new(
@@ -185,6 +191,44 @@ impl ClientConnection {
             self.head_bytes += used;
             if complete {
                 return Ok(());
+            }
+        }
+    }
+
+    /// profile patch: once a request head has begun, a read waits no longer than the head's
+    /// deadline (`head_timeout` from its first byte), rather than `idle_timeout`: a client that
+    /// sends half a head and goes silent gets its 408 when the head's time is up (10 s by
+    /// default), not when the idle timer runs out after its last byte (15 s more). The socket's
+    /// timeout is set again before each read that has to wait, so that it shrinks as the
+    /// deadline nears; `end_head_deadline` puts back `idle_timeout` once the head is read. A
+    /// head that comes whole in one read (nearly all) costs no system call for this.
+    fn wait_until_head_deadline(&mut self) -> Result<(), ReadError> {
+        let Some(started) = self.head_started else {
+            return Ok(());
+        };
+        let left = self.limits.head_timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(ReadError::ReadIoError(IoError::new(
+                ErrorKind::TimedOut,
+                "request head too slow",
+            )));
+        }
+        let wait = self.limits.idle_timeout.map_or(left, |idle| idle.min(left));
+        // Not this reader's turn (a previous request still holds the socket): its wait is then
+        // bounded by the idle timer alone, as upstream's.
+        if let Some(socket) = self.next_header_source.get_ref() {
+            if socket.set_read_timeout(Some(wait)).is_ok() {
+                self.head_deadline_set = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// profile patch: puts back the idle timeout after a head read with its deadline.
+    fn end_head_deadline(&mut self) {
+        if std::mem::take(&mut self.head_deadline_set) {
+            if let Some(socket) = self.next_header_source.get_ref() {
+                let _ = socket.set_read_timeout(self.limits.idle_timeout);
             }
         }
     }
@@ -248,6 +292,7 @@ impl ClientConnection {
         // profile patch: the next request head starts afresh
         self.head_bytes = 0;
         self.head_started = None;
+        self.end_head_deadline();
 
         // building the writer for the request
         let writer = self.sink.next().unwrap();

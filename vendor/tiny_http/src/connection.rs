@@ -6,6 +6,7 @@ use std::os::unix::net as unix_net;
 #[cfg(unix)]
 use std::path::PathBuf;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::time::Duration;
 
 /// Unified listener. Either a [`TcpListener`] or [`std::os::unix::net::UnixListener`]
 pub enum Listener {
@@ -94,14 +95,21 @@ impl Connection {
                 // Headers and body leave in separate writes; without TCP_NODELAY every
                 // keep-alive response waits ~40 ms for the peer's delayed ACK (Nagle).
                 s.set_nodelay(true)?;
-                s.set_read_timeout(limits.idle_timeout)?;
-                s.set_write_timeout(limits.write_timeout)
+                s.set_write_timeout(limits.write_timeout)?;
             }
             #[cfg(unix)]
-            Self::Unix(s) => {
-                s.set_read_timeout(limits.idle_timeout)?;
-                s.set_write_timeout(limits.write_timeout)
-            }
+            Self::Unix(s) => s.set_write_timeout(limits.write_timeout)?,
+        }
+        self.set_read_timeout(limits.idle_timeout)
+    }
+
+    /// profile patch: how long a read may wait: `idle_timeout`, or less while a request head is
+    /// arriving (its deadline, `ConnectionLimits::head_timeout`).
+    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.set_read_timeout(timeout),
+            #[cfg(unix)]
+            Self::Unix(s) => s.set_read_timeout(timeout),
         }
     }
 

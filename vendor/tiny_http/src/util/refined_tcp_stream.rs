@@ -110,6 +110,13 @@ impl RefinedTcpStream {
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
     }
+
+    /// profile patch: sets the socket's read timeout (see `Connection::set_read_timeout`).
+    pub(crate) fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> IoResult<()> {
+        match &self.stream {
+            Stream::Http(connection) => connection.set_read_timeout(timeout),
+        }
+    }
 }
 
 impl Drop for RefinedTcpStream {
