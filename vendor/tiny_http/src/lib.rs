@@ -393,7 +393,16 @@ impl Server {
                             .try_clone()
                             .ok()
                             .map(|s| inside_connections.register(s));
-                        let (read_closable, write_closable) = RefinedTcpStream::new(sock);
+                        // profile patch: splitting the socket takes a file descriptor: out of
+                        // them, this connection is closed (its registration dropped), and the
+                        // accept thread goes on (it panicked).
+                        let (read_closable, write_closable) = match RefinedTcpStream::new(sock) {
+                            Ok(split) => split,
+                            Err(e) => {
+                                log::error!("Cannot split a connection's socket: {}", e);
+                                continue;
+                            }
+                        };
 
                         let id = registration.as_ref().map_or(0, |r: &Registration| r.1);
                         Ok(ClientConnection::new(
