@@ -13,7 +13,7 @@
 #   PROFILE_INSTALL_DIR       where the binary goes (default: ~/.local/bin)
 #
 # POSIX sh (dash, busybox ash, bash, zsh); needs curl or wget, tar, and sha256sum or shasum.
-# tests/release_workflow.rs runs it against a local server.
+# tests/it/release_workflow.rs runs it against a local server.
 
 # Everything is in a function called on the last line, so that a download cut short by the
 # network (`curl ... | sh`) runs nothing at all.

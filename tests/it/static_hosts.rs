@@ -32,7 +32,7 @@
 //! 127.0.0.1 only and are stopped when their guards drop; the browser resolves no host name but
 //! the loopback ones; every wait gives up after [`common::browser_lab::WAIT`] (15 s).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
@@ -50,7 +50,7 @@ const HOME_LABEL: &str = "首页";
 
 #[test]
 fn nginx_at_the_root_serves_a_working_site() {
-    let test = "tests/static_hosts.rs nginx at /";
+    let test = "tests/it/static_hosts.rs nginx at /";
     let Some(chromium) = chromium(test) else {
         return;
     };
@@ -66,7 +66,7 @@ fn nginx_at_the_root_serves_a_working_site() {
 
 #[test]
 fn nginx_under_a_sub_path_serves_a_working_site() {
-    let test = "tests/static_hosts.rs nginx under a sub-path";
+    let test = "tests/it/static_hosts.rs nginx under a sub-path";
     let Some(chromium) = chromium(test) else {
         return;
     };
@@ -89,7 +89,7 @@ fn nginx_under_a_sub_path_serves_a_working_site() {
 
 #[test]
 fn python_http_server_serves_a_working_site() {
-    let test = "tests/static_hosts.rs python3 -m http.server";
+    let test = "tests/it/static_hosts.rs python3 -m http.server";
     let Some(chromium) = chromium(test) else {
         return;
     };
@@ -106,7 +106,7 @@ fn python_http_server_serves_a_working_site() {
 
 #[test]
 fn file_urls_give_a_working_site() {
-    let test = "tests/static_hosts.rs file://";
+    let test = "tests/it/static_hosts.rs file://";
     let Some(chromium) = chromium(test) else {
         return;
     };
@@ -123,7 +123,7 @@ fn file_urls_give_a_working_site() {
 /// nothing at any depth; its link home works only at the site's top level.
 #[test]
 fn nginx_serves_the_404_page_at_any_depth() {
-    let test = "tests/static_hosts.rs nginx 404 page";
+    let test = "tests/it/static_hosts.rs nginx 404 page";
     let Some(chromium) = chromium(test) else {
         return;
     };
@@ -174,7 +174,7 @@ fn nginx_serves_the_404_page_at_any_depth() {
 /// at any depth, at `/` and under a sub-path.
 #[test]
 fn nginx_serves_a_working_404_page_at_any_depth_with_base_url() {
-    let test = "tests/static_hosts.rs nginx 404 page with base_url";
+    let test = "tests/it/static_hosts.rs nginx 404 page with base_url";
     let Some(chromium) = chromium(test) else {
         return;
     };
@@ -201,7 +201,7 @@ fn nginx_serves_a_working_404_page_at_any_depth_with_base_url() {
 /// accept gzip (the browser among them), and the plain files to others; the site works the same.
 #[test]
 fn nginx_gzip_static_serves_the_precompressed_copies() {
-    let test = "tests/static_hosts.rs nginx gzip_static";
+    let test = "tests/it/static_hosts.rs nginx gzip_static";
     let Some(chromium) = chromium(test) else {
         return;
     };

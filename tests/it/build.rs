@@ -1,6 +1,6 @@
 //! Building the example site: what the page says, how it links, and what lands in `dist/`.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

@@ -4,7 +4,7 @@
 //! so a failing run can be replayed; every loop is bounded in count and in time; every child
 //! process is killed by a guard when a test ends, and tests only talk to 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::Read;

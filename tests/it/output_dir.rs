@@ -1,6 +1,6 @@
 //! Where `build` writes: atomically, and never over a directory profile did not create.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! The command line: `init`, `check`, `--help`, `--version` and exit statuses.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

@@ -18,7 +18,7 @@
 //! tools, or on Windows, those tests skip, saying why; `PROFILE_REQUIRE_TOOLS=1` makes a missing
 //! tool a failure. Nothing here runs GitHub Actions.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -3,7 +3,7 @@
 //! payloads, and clients that are idle, slow or greedy. Every request is written as raw bytes
 //! by `common::http`, so nothing on the way normalises a path or fixes a header.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::time::{Duration, Instant};
@@ -52,10 +52,6 @@ impl Served {
             relative.to_string()
         };
         fs::read(self.dist().join(&relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
-    }
-
-    fn get_with(&self, target: &str, headers: &[(&str, &str)]) -> Response {
-        http::get_with(self.addr, target, headers)
     }
 
     fn conn(&self) -> Conn {
@@ -1309,7 +1305,7 @@ fn unsent_request_bodies_do_not_hold_the_server() {
 /// `vec![0; remaining]`, which panics (capacity overflow) on the worker: each such request
 /// kills one worker thread for good (`start` never respawns them), so `workers` requests leave a
 /// server that accepts connections and answers nothing. (A size that fits but cannot be
-/// allocated, like 1 TiB, aborts the whole process instead: see tests/serve_cli.rs.) Requests are
+/// allocated, like 1 TiB, aborts the whole process instead: see tests/it/serve_cli.rs.) Requests are
 /// now answered on their connection's thread; the test stands.
 #[test]
 fn an_absurd_content_length_does_not_kill_the_server() {

@@ -2,7 +2,7 @@
 //! 127.0.0.1): a corpus of malformed and unusual requests, each sent raw on a connection of its
 //! own, and crowds of idle and slow-loris connections, with the threads and memory they cost.
 //!
-//! Already covered in tests/serve_http.rs, and not repeated here: traversal payloads, invalid
+//! Already covered in tests/it/serve_http.rs, and not repeated here: traversal payloads, invalid
 //! UTF-8 and NUL in the target (`traversal_payloads_get_400_or_404_and_never_the_marker`), 100 KiB
 //! of header fields (`a_huge_request_head_gets_431`, `a_431_announces_that_the_connection_closes`),
 //! bodies on GET and POST (`a_request_with_a_body_is_answered_and_its_connection_closed`), chunked
@@ -12,7 +12,7 @@
 //! (`other_methods_get_405_with_allow`), and 500 idle connections alone
 //! (`five_hundred_idle_connections_do_not_starve_the_server`).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};

@@ -1,6 +1,6 @@
 //! Markdown pages: front matter, drafts, navigation order and the Markdown features.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,7 +1,7 @@
 //! Files as Windows users save them: CRLF line endings, a UTF-8 byte-order mark, `\` in paths,
 //! Chinese file names.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

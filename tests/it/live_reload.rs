@@ -7,7 +7,7 @@
 //! Every wait is bounded: events are read with a deadline, pages are polled a bounded number of
 //! times, and every server is stopped when its test ends (also on panic, by `Drop`).
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{ErrorKind, Read};

@@ -1,7 +1,7 @@
 //! `profile bundle`: reproducible zip and tar.gz archives of the built site, and the rule that
 //! only a previous bundle is replaced without `--force`.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Read, Write};

@@ -28,7 +28,7 @@
 //! off, and its host resolver answers "not found" for every name, so nothing reaches the network.
 //! Each test has a browser with a fresh profile; every wait on the page gives up after 15 s.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
@@ -242,7 +242,7 @@ fn report(visit: &str, problems: &[String], seen: &Seen) {
 
 /// The Chromium binary to use; `None` (after saying so) to skip.
 fn chromium() -> Option<PathBuf> {
-    common::chromium::find("tests/browser.rs")
+    common::chromium::find("tests/it/browser.rs")
 }
 
 /// A scratch copy of the example site, served by the library on 127.0.0.1 and a free port.

@@ -2,7 +2,7 @@
 //! start-up lines, its access log, its errors, and a large recording streamed from disk. Every
 //! child process is killed when its guard is dropped, and tests only connect to 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;

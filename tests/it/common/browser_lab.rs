@@ -1,4 +1,4 @@
-//! The browser lab of tests/browser.rs and tests/static_hosts.rs: a headless Chromium with a
+//! The browser lab of tests/it/browser.rs and tests/it/static_hosts.rs: a headless Chromium with a
 //! fresh profile (launched by the `headless_chrome` crate with [`super::chromium::ARGS`]), tabs
 //! that record their DevTools (CDP) events, and what those events say about a visit: the
 //! requests, their answers, and the errors logged.

@@ -4,7 +4,7 @@
 //! crate, ffmpeg, exiftool); the tests needing those tools skip without them, or fail under
 //! `PROFILE_REQUIRE_TOOLS=1` (CI).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! recording, refusals that write nothing, no questions without a terminal, and the questions
 //! themselves on a real pseudo-terminal.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::Write;
@@ -205,7 +205,7 @@ fn the_english_sample_builds_as_it_is() {
     profile(tmp.path(), &["init", "site", "--lang", "en"]).assert_ok();
     assert_eq!(
         fs::read(tmp.path().join("site/site.toml")).unwrap(),
-        include_bytes!("../src/init/en/site.toml")
+        include_bytes!("../../src/init/en/site.toml")
     );
     let page = build_page(tmp.path(), "site");
     assert!(page.contains("Li Hua"), "{page}");

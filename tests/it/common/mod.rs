@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: scratch copies of the example site, running the
 //! `profile` binary, snapshots of output trees, and a small HTML/URL toolkit for link checks.
 //!
-//! Every test file includes this module but uses only part of it.
+//! Some helpers serve only tests that are compiled for Unix alone, or that are kept for the
+//! next test that needs them (nginx's error log).
 #![allow(dead_code)]
 pub mod browser_lab;
 pub mod chromium;

@@ -2,7 +2,7 @@
 //! (and line:column where there is one) with the key fact, exit status 1, no panic, and the
 //! previously built `dist/` untouched.
 
-mod common;
+use crate::common;
 
 use common::*;
 

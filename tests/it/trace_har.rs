@@ -19,7 +19,7 @@
 //!
 //! Every server is killed when its guard is dropped, and tests only connect to 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -1318,7 +1318,7 @@ fn har_validator() -> Option<PathBuf> {
     // Straight to the process's stderr: the harness would swallow `eprintln!` of a passing test.
     let _ = writeln!(
         std::io::stderr(),
-        "skipped: tests/trace_har.rs schema validation needs node and har-validator \
+        "skipped: tests/it/trace_har.rs schema validation needs node and har-validator \
          (npm install --prefix target/npm-tools har-validator@5); missing: {missing}"
     );
     None
@@ -1370,9 +1370,9 @@ fn validate(package: &Path, har_text: &str, what: &str) {
 /// sizes and start time; and a copy whose first entry lost its `request` must be refused, as
 /// the Network panel refuses it.
 ///
-/// Needs Chromium, under the rule of tests/browser.rs: `$CHROME_PATH`, else `/usr/bin/chromium`;
+/// Needs Chromium, under the rule of tests/it/browser.rs: `$CHROME_PATH`, else `/usr/bin/chromium`;
 /// without it the test prints a `skipped: …` line and passes, unless `PROFILE_REQUIRE_BROWSER=1`.
-/// The browser loads nothing but its own `devtools://` pages (same flags as tests/browser.rs).
+/// The browser loads nothing but its own `devtools://` pages (same flags as tests/it/browser.rs).
 #[test]
 fn har_imports_into_chromium_devtools() {
     let Some(chromium) = chromium() else { return };
@@ -1469,9 +1469,9 @@ fn har_imports_into_chromium_devtools() {
     browser.close();
 }
 
-/// The Chromium binary, as tests/browser.rs finds it; `None` (after saying so) to skip.
+/// The Chromium binary, as tests/it/browser.rs finds it; `None` (after saying so) to skip.
 fn chromium() -> Option<PathBuf> {
-    common::chromium::find("tests/trace_har.rs har_imports_into_chromium_devtools")
+    common::chromium::find("tests/it/trace_har.rs har_imports_into_chromium_devtools")
 }
 
 /// A headless Chromium with a fresh profile and one tab on the bundled DevTools frontend.

@@ -2,12 +2,11 @@
 //! tags (`base_url`), a `_headers` file and precompressed copies (`[build]`); and how
 //! `profile serve` answers from those copies.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Read;
 
-use common::http;
 use common::serve::Served;
 use common::{fingerprinted, html_files, snapshot, start_tags, Site};
 
@@ -251,12 +250,6 @@ fn precompressed_copies_decompress_to_the_original_and_builds_stay_identical() {
     std::fs::remove_dir_all(site.dist()).unwrap();
     site.build();
     common::assert_same_tree(&tree, &snapshot(&site.dist()));
-}
-
-impl Served {
-    fn get_with(&self, target: &str, headers: &[(&str, &str)]) -> http::Response {
-        http::get_with(self.addr, target, headers)
-    }
 }
 
 #[test]

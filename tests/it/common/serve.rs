@@ -9,7 +9,8 @@ use super::http::{self, Response};
 use super::Site;
 
 /// A running server on a scratch site (127.0.0.1, a free port, no access log), stopped when
-/// dropped. Test files add their own helpers in `impl Served` blocks of their own.
+/// dropped. Test modules add their own helpers in `impl Served` blocks of their own, under names
+/// no other module uses: all the blocks are one type's methods in one test program.
 pub struct Served {
     /// The site being served.
     pub site: Site,
@@ -51,6 +52,11 @@ impl Served {
     /// `GET target` on a connection of its own.
     pub fn get(&self, target: &str) -> Response {
         http::get(self.addr, target)
+    }
+
+    /// `GET target` with extra request headers, on a connection of its own.
+    pub fn get_with(&self, target: &str, headers: &[(&str, &str)]) -> Response {
+        http::get_with(self.addr, target, headers)
     }
 
     /// Stops the server but keeps the site's directory (removing it would wake the watcher).

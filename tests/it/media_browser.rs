@@ -13,7 +13,7 @@
 //! `PROFILE_REQUIRE_TOOLS=1` (CI sets both). Servers and browsers are stopped when dropped, so
 //! also when a check fails; every wait on the page gives up after [`WAIT`].
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -261,7 +261,7 @@ fn loaded_audio(tab: &common::browser_lab::LabTab, what: &str) -> (String, f64) 
 }
 
 fn chromium(test: &str) -> Option<PathBuf> {
-    common::chromium::find(&format!("tests/media_browser.rs: {test}"))
+    common::chromium::find(&format!("tests/it/media_browser.rs: {test}"))
 }
 
 /// Whether ffmpeg runs; panics if not but required (`PROFILE_REQUIRE_TOOLS=1`), else says

@@ -7,7 +7,7 @@
 //! Nothing here runs GitHub Actions; these are checks on the file's structure that catch the
 //! mistakes a push would otherwise only reveal on GitHub.
 
-mod common;
+use crate::common;
 
 use common::workflow::*;
 use serde_norway::Value;
