@@ -1029,10 +1029,27 @@ fn stopping_the_server_stops_the_rebuilds() {
     let mut served = Served::start(Site::example());
     let (events, _hello) = served.events();
     served.stop_server();
-    served
-        .site
-        .write("content/index.md", index_with("AFTER-STOP"));
-    thread::sleep(Duration::from_millis(800));
+    // Instead of waiting for a while: a second server on the same sources, writing elsewhere,
+    // watches on. Once it has rebuilt for two edits made after the stop, a watcher that stop()
+    // left running would have rebuilt for the first of them as well.
+    let control = served.site.outside("control");
+    let mut config = profile::serve::ServeConfig::new(served.site.root());
+    config.out = control.clone();
+    config.port = 0;
+    config.quiet = true;
+    let watching = profile::serve::start(&config).unwrap_or_else(|e| panic!("serve::start: {e}"));
+    for marker in ["AFTER-STOP", "AFTER-STOP-AGAIN"] {
+        served.site.write("content/index.md", index_with(marker));
+        let deadline = Instant::now() + WAIT;
+        while !fs::read_to_string(control.join("index.html")).is_ok_and(|h| h.contains(marker)) {
+            assert!(
+                Instant::now() < deadline,
+                "{marker} not rebuilt by the second server"
+            );
+            thread::sleep(POLL);
+        }
+    }
+    watching.stop();
     let html = fs::read_to_string(served.dist().join("index.html")).unwrap();
     assert!(
         !html.contains("AFTER-STOP"),

@@ -631,3 +631,42 @@ pub fn lines_of(source: impl std::io::Read + Send + 'static) -> std::sync::mpsc:
     });
     receive
 }
+
+/// Set in the test process that [`alone`] starts, to the one test it runs.
+const ALONE: &str = "PROFILE_TEST_ALONE";
+
+/// For a test that measures the whole test process (its threads, its memory, a panic hook): in
+/// the one test program, other modules' tests run in the same process at the same time and
+/// would be counted too. Called first in such a test with its own name (`module_path!()` and the
+/// function's name): in the test run, it runs that test alone in a new process of this test
+/// program, fails if it fails (with its output), and returns `true`, so the caller returns; in
+/// that new process it returns `false`, and the caller goes on to its body.
+pub fn alone(module: &str, test: &str) -> bool {
+    // `it::hostile_http` is listed as `hostile_http::…`: the crate's name is not in test names.
+    let module = module.split_once("::").map_or("", |(_, rest)| rest);
+    let name = format!("{module}::{test}");
+    if std::env::var_os(ALONE).is_some_and(|running| running == *name) {
+        return false;
+    }
+    let exe = std::env::current_exe().expect("the test program's path");
+    let output = Command::new(exe)
+        .args([&name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(ALONE, &name)
+        .output()
+        .unwrap_or_else(|e| panic!("running {name} alone: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    assert!(
+        output.status.success(),
+        "{name}, run alone, failed ({})",
+        output.status
+    );
+    // A name that selects nothing passes too: make sure it ran.
+    assert!(
+        stdout.contains("test result: ok. 1 passed"),
+        "{name}, run alone, did not run"
+    );
+    true
+}
