@@ -790,8 +790,11 @@ fn http_1_0_closes_unless_asked_to_keep_alive() {
     assert!(conn.closed_quietly(Duration::from_secs(5)));
 }
 
+/// A Nagle/delayed-ACK stall (a response written in two pieces without TCP_NODELAY) holds
+/// every response on a keep-alive connection for ~40 ms. Counted per response rather than as a
+/// total time, so that a loaded machine (which slows some responses) does not fail the test.
 #[test]
-fn a_hundred_keep_alive_gets_take_under_two_seconds() {
+fn keep_alive_gets_are_not_held_back_by_delayed_acks() {
     let served = Served::start(test_site());
     let mut conn = served.conn();
     // One warm-up exchange, so that connecting is not part of the measure.
@@ -799,18 +802,18 @@ fn a_hundred_keep_alive_gets_take_under_two_seconds() {
     let home = conn.read_response().unwrap();
     assert_status(&home, 200, "warm-up");
     assert_serves(&served, &home, "/");
-    let started = Instant::now();
+    let mut stalled = 0;
     for n in 0..100 {
+        let started = Instant::now();
         conn.send(&http::request_bytes("GET", "/", &[]));
         let response = conn.read_response().unwrap();
+        stalled += usize::from(started.elapsed() >= Duration::from_millis(40));
         assert_eq!(response.status, 200, "request {n}");
         assert_eq!(response.body, home.body, "request {n}");
     }
-    let elapsed = started.elapsed();
-    // A Nagle/delayed-ACK stall costs ~40 ms a response: ~4 s for 100.
     assert!(
-        elapsed < Duration::from_secs(2),
-        "100 keep-alive GETs took {elapsed:?}"
+        stalled < 50,
+        "{stalled} of 100 keep-alive GETs took 40 ms or more"
     );
 }
 
@@ -1036,8 +1039,10 @@ fn five_hundred_idle_connections_do_not_starve_the_server() {
     let response = conn.read_response().unwrap();
     let elapsed = started.elapsed();
     assert_status(&response, 200, "GET / beside 500 idle connections");
+    // Starved, it would wait for an idle connection to time out (15 s). A bound of seconds,
+    // not of the milliseconds it takes, so that a loaded machine does not fail it.
     assert!(
-        elapsed < Duration::from_secs(1),
+        elapsed < Duration::from_secs(5),
         "answered after {elapsed:?}"
     );
     drop(idle);
@@ -1082,8 +1087,8 @@ fn a_client_trickling_its_head_gets_408_or_is_closed() {
     let mut received = Vec::new();
     let mut closed = false;
     let mut sent = 0;
-    // One byte every 300 ms, at most for 4 s (13 bytes) and never the whole head.
-    'trickle: for byte in head.as_bytes().iter().take(14) {
+    // One byte every 300 ms, at most for 10 s (34 bytes) and never the whole head.
+    'trickle: for byte in head.as_bytes().iter().take(34) {
         if conn.try_send(std::slice::from_ref(byte)).is_err() {
             closed = true;
             break;
@@ -1119,8 +1124,9 @@ fn a_client_trickling_its_head_gets_408_or_is_closed() {
         closed || text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
         "after {sent} bytes in {elapsed:?} the server neither answered 408 nor closed: {text:?}"
     );
+    // Cut off after the 1 s head timeout; the bound leaves a loaded machine room.
     assert!(
-        elapsed < Duration::from_secs(3),
+        elapsed < Duration::from_secs(8),
         "the trickling client was held for {elapsed:?}"
     );
     assert!(
@@ -1238,8 +1244,9 @@ fn beyond_max_connections_a_client_gets_503_at_once() {
     response.assert_no_duplicate_headers();
     // Written by tiny_http before any request is read, and named as the pages are.
     assert_eq!(response.header("Server"), Some(server.as_str()));
+    // At once: not once a held connection times out (15 s idle). Seconds, for a loaded machine.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(5),
         "503 after {:?}",
         started.elapsed()
     );
@@ -1288,15 +1295,16 @@ fn unsent_request_bodies_do_not_hold_the_server() {
     std::thread::sleep(Duration::from_millis(200));
     let started = Instant::now();
     let mut conn = served.conn();
-    conn.set_read_timeout(Duration::from_secs(3));
+    conn.set_read_timeout(Duration::from_secs(5));
     conn.send(&http::request_bytes("GET", "/", &[("Connection", "close")]));
     let response = conn.read_response();
     let elapsed = started.elapsed();
     drop(greedy);
     let response = response.unwrap_or_else(|e| panic!("no answer after {elapsed:?}: {e}"));
     assert_status(&response, 200, "GET / beside two unsent bodies");
+    // Held, it would wait for the idle timeout (15 s) or for ever; seconds, for a loaded machine.
     assert!(
-        elapsed < Duration::from_secs(1),
+        elapsed < Duration::from_secs(5),
         "answered after {elapsed:?}"
     );
 }
