@@ -214,7 +214,8 @@ bench_size() {
     [[ $keep == true ]] || rm -rf "$psite" "$hsite" "$prss" "$hrss"
 }
 
-# The example site itself, from the repo root, process start included.
+# The example site itself, from the repo root, process start included: built once, then timed
+# building again over that output with nothing changed (no fresh build is timed).
 bench_example() {
     local base=$1 out=$1/out-example
     log "example site: $repo"
@@ -255,6 +256,6 @@ printf '%-6s %6s %12s %12s %12s %12s %12s\n' \
     where N "profile again" "hugo again" "profile edit" "hugo edit" "floor ms"
 printf '%s\n' "${again_rows[@]}"
 echo
-echo "example site (repo root → tmpfs, incl. process start): median $example_ms ms"
+echo "example site, built again unchanged (repo root → tmpfs, incl. process start): median $example_ms ms"
 echo "(medians; ratio = profile/hugo; p/s = generated pages per second; RSS = profile peak)"
 echo "hyperfine JSON: $results"
