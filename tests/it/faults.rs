@@ -9,7 +9,7 @@ use crate::common;
 use std::fs;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
@@ -850,30 +850,35 @@ fn the_server_outlives_a_vanishing_or_unwritable_output_directory() {
         "dist/ was not written once its parent was back"
     );
 
-    // 3. Read-only: only where permissions bind this process (root ignores them).
-    set_mode(&parent, 0o555);
-    let probe = parent.join("probe");
-    if fs::write(&probe, "x").is_ok() {
-        let _ = fs::remove_file(&probe);
-        set_mode(&parent, 0o755);
-        println!(
-            "skipped the read-only case: this process can write into a directory with mode 555 \
-             (running as root?)"
-        );
-    } else {
-        edit_and_see(site.root(), addr, "EDIT-FOUR");
-        let warning = unwritable_warning(&serve, &dist);
-        println!("parent read-only: {warning}");
-        assert!(
-            dist_shows(&dist, "EDIT-THREE"),
-            "dist/ changed while read-only"
-        );
-        set_mode(&parent, 0o755);
-        edit_and_see(site.root(), addr, "EDIT-FIVE");
-        assert!(
-            eventually(Duration::from_secs(20), || dist_shows(&dist, "EDIT-FIVE")),
-            "dist/ was not written once writable again"
-        );
+    // 3. Read-only. Mode 555 binds an ordinary user; root ignores it (and CI runs as root), so
+    // there the folder is made immutable instead (`chattr +i`, which binds root too).
+    match ReadOnly::make(&parent) {
+        Some(read_only) => {
+            edit_and_see(site.root(), addr, "EDIT-FOUR");
+            let warning = unwritable_warning(&serve, &dist);
+            println!("parent read-only ({}): {warning}", read_only.how);
+            assert!(
+                dist_shows(&dist, "EDIT-THREE"),
+                "dist/ changed while read-only"
+            );
+            drop(read_only);
+            edit_and_see(site.root(), addr, "EDIT-FIVE");
+            assert!(
+                eventually(Duration::from_secs(20), || dist_shows(&dist, "EDIT-FIVE")),
+                "dist/ was not written once writable again"
+            );
+        }
+        None => {
+            let why = "this process can write into a folder with mode 555 (root?) and cannot make \
+                       it immutable (chattr +i)";
+            if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
+                panic!("the read-only case cannot run (PROFILE_REQUIRE_TOOLS=1): {why}");
+            }
+            common::skip(format_args!(
+                "faults::the_server_outlives_a_vanishing_or_unwritable_output_directory, the \
+                 read-only case: {why}"
+            ));
+        }
     }
     assert_eq!(leftovers(&dist), Vec::<String>::new());
     drop(serve);
@@ -896,6 +901,67 @@ fn unwritable_warning(serve: &ServeChild, dist: &Path) -> String {
         );
     }
     warning
+}
+
+/// A folder this process cannot write into, writable again when dropped (also on a panic,
+/// which would otherwise leave an immutable folder that not even root can delete).
+struct ReadOnly {
+    path: PathBuf,
+    /// How: `mode 555` or `chattr +i`.
+    how: &'static str,
+}
+
+impl ReadOnly {
+    /// Makes `path` read-only for this process, if it can: `None` when neither its mode nor an
+    /// immutable flag keeps this process from creating a file in it.
+    fn make(path: &Path) -> Option<ReadOnly> {
+        let read_only = |how| ReadOnly {
+            path: path.to_path_buf(),
+            how,
+        };
+        set_mode(path, 0o555);
+        let guard = read_only("mode 555");
+        if !can_create_in(path) {
+            return Some(guard);
+        }
+        drop(guard);
+        if cfg!(target_os = "linux") && chattr(path, "+i") {
+            let guard = read_only("chattr +i");
+            if !can_create_in(path) {
+                return Some(guard);
+            }
+        }
+        None
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        // No panic here: it may run while a failed assertion unwinds.
+        if self.how == "chattr +i" && !chattr(&self.path, "-i") {
+            eprintln!("could not undo chattr +i on {}", self.path.display());
+        }
+        set_mode(&self.path, 0o755);
+    }
+}
+
+/// Whether a file can be created in `dir` (removed again at once).
+fn can_create_in(dir: &Path) -> bool {
+    let probe = dir.join("probe");
+    let created = fs::write(&probe, "x").is_ok();
+    let _ = fs::remove_file(&probe);
+    created
+}
+
+/// Runs `chattr FLAG PATH`; whether it succeeded (false without chattr, or on a file system or
+/// for a user that cannot set the flag).
+fn chattr(path: &Path, flag: &str) -> bool {
+    Command::new("chattr")
+        .arg(flag)
+        .arg(path)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 #[cfg(unix)]

@@ -464,7 +464,7 @@ fn have_script() -> bool {
             std::env::var_os("PROFILE_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
             "PROFILE_REQUIRE_TOOLS=1 but util-linux `script` is missing (apt-get install bsdutils)"
         );
-        eprintln!("skipped: util-linux `script` is missing, so there is no terminal to test on");
+        common::skip("init: util-linux `script` is missing, so there is no terminal to test on");
     }
     found
 }

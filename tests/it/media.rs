@@ -31,8 +31,7 @@ fn have(test: &str, tool: &str) -> bool {
     if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
         panic!("{test} requires {tool} (PROFILE_REQUIRE_TOOLS=1)");
     }
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "skipped: {test} needs {tool}");
+    common::skip(format_args!("{test} needs {tool}"));
     false
 }
 

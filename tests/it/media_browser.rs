@@ -15,7 +15,6 @@
 
 use crate::common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -265,7 +264,7 @@ fn chromium(test: &str) -> Option<PathBuf> {
 }
 
 /// Whether ffmpeg runs; panics if not but required (`PROFILE_REQUIRE_TOOLS=1`), else says
-/// `SKIP: …` on stderr.
+/// `skipped: …` (`common::skip`).
 fn ffmpeg_present(test: &str) -> bool {
     let present = Command::new("ffmpeg")
         .arg("-version")
@@ -275,12 +274,10 @@ fn ffmpeg_present(test: &str) -> bool {
         if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
             panic!("{test} requires ffmpeg (PROFILE_REQUIRE_TOOLS=1): apt-get install ffmpeg");
         }
-        // Straight to the process's stderr: the harness would swallow `eprintln!`.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIP: {test} needs ffmpeg (apt-get install ffmpeg); set PROFILE_REQUIRE_TOOLS=1 \
-             to make this an error"
-        );
+        common::skip(format_args!(
+            "{test} needs ffmpeg (apt-get install ffmpeg); set PROFILE_REQUIRE_TOOLS=1 to make \
+             this an error"
+        ));
     }
     present
 }

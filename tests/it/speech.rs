@@ -1,6 +1,9 @@
 //! End-to-end checks against ffmpeg/ffprobe on inputs generated here (nothing large committed).
 //!
-//! Missing tools print "SKIP: <tool> not installed" and pass, unless PROFILE_REQUIRE_TOOLS is set.
+//! Missing tools print "skipped: speech: <tool> not installed" and pass, unless
+//! PROFILE_REQUIRE_TOOLS is set.
+
+use crate::common;
 
 use profile::speech::{compress_speech, duration, format_duration};
 use std::path::{Path, PathBuf};
@@ -15,7 +18,7 @@ fn have(tool: &str) -> bool {
         if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some() {
             panic!("{tool} not installed and PROFILE_REQUIRE_TOOLS is set");
         }
-        println!("SKIP: {tool} not installed");
+        common::skip(format_args!("speech: {tool} not installed"));
     }
     ok
 }

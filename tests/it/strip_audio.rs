@@ -1,6 +1,8 @@
 //! Strips real recordings made by ffmpeg and checks, with exiftool, ffprobe and ffmpeg, that
 //! the metadata is gone and the audio is unchanged.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -242,7 +244,7 @@ fn scratch_dir() -> PathBuf {
 #[test]
 fn real_recordings_lose_their_metadata_but_not_their_audio() {
     if !tools_present() {
-        println!("SKIP: ffmpeg, ffprobe or exiftool not installed");
+        common::skip("strip_audio: ffmpeg, ffprobe or exiftool not installed");
         return;
     }
     let dir = scratch_dir();

@@ -1,6 +1,8 @@
 //! Real files made by ImageMagick and tagged by exiftool: after stripping, exiftool finds none
 //! of the private tags, the pixels decode the same, and stripping again finds nothing.
 
+use crate::common;
+
 use profile::strip::image::{inspect, strip};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,7 +120,7 @@ fn exiftool_finds_nothing_private_after_stripping() {
                 "exiftool and ImageMagick `convert` are required (PROFILE_REQUIRE_TOOLS is set)"
             );
         }
-        println!("SKIP: exiftool not installed");
+        common::skip("strip_images: exiftool or ImageMagick `convert` not installed");
         return;
     }
     let dir = scratch_dir();

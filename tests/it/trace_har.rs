@@ -1315,12 +1315,10 @@ fn har_validator() -> Option<PathBuf> {
              at the --prefix used)"
         );
     }
-    // Straight to the process's stderr: the harness would swallow `eprintln!` of a passing test.
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped: tests/it/trace_har.rs schema validation needs node and har-validator \
-         (npm install --prefix target/npm-tools har-validator@5); missing: {missing}"
-    );
+    common::skip(format_args!(
+        "tests/it/trace_har.rs schema validation needs node and har-validator (npm install \
+         --prefix target/npm-tools har-validator@5); missing: {missing}"
+    ));
     None
 }
 

@@ -1,6 +1,5 @@
 //! Finding Debian's Chromium for the browser tests, and the flags that keep it off the network.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Chromium flags on top of `headless_chrome`'s defaults (which already disable background
@@ -45,13 +44,10 @@ pub fn find(test: &str) -> Option<PathBuf> {
             path.display()
         );
     }
-    // The test harness swallows `eprintln!` from passing tests; a skip must be seen, so this
-    // goes to the process's stderr, which `cargo test` shows with or without --nocapture.
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped: {test} needs Chromium (apt-get install chromium); set \
-         PROFILE_REQUIRE_BROWSER=1 to make this an error"
-    );
+    super::skip(format_args!(
+        "{test} needs Chromium (apt-get install chromium); set PROFILE_REQUIRE_BROWSER=1 to make \
+         this an error"
+    ));
     None
 }
 

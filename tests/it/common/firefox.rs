@@ -32,11 +32,10 @@ pub fn find(test: &str) -> Option<PathBuf> {
             path.display()
         );
     }
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped: {test} needs Firefox (apt-get install firefox-esr); set \
-         PROFILE_REQUIRE_BROWSER=1 to make this an error"
-    );
+    super::skip(format_args!(
+        "{test} needs Firefox (apt-get install firefox-esr); set PROFILE_REQUIRE_BROWSER=1 to \
+         make this an error"
+    ));
     None
 }
 

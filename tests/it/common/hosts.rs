@@ -65,12 +65,9 @@ fn missing(test: &str, what: &str, install: &str) -> bool {
     if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
         panic!("{test} requires {what} (PROFILE_REQUIRE_TOOLS=1): {install}");
     }
-    // Straight to the process's stderr: the harness would swallow `eprintln!` of a passing test.
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped: {test} needs {what} ({install}); set PROFILE_REQUIRE_TOOLS=1 to make this an \
-         error"
-    );
+    super::skip(format_args!(
+        "{test} needs {what} ({install}); set PROFILE_REQUIRE_TOOLS=1 to make this an error"
+    ));
     false
 }
 

@@ -670,3 +670,21 @@ pub fn alone(module: &str, test: &str) -> bool {
     );
     true
 }
+
+/// Says that a test skips, and why, in a line `skipped: {why}`: straight to the process's
+/// stderr (the harness would hide an `eprintln!` of a passing test, and `.ci/windows-tests`
+/// counts these lines), and appended to the file `PROFILE_SKIP_LOG` names, if set, so that
+/// `.ci/run` can list every skip of a run after it.
+pub fn skip(why: impl std::fmt::Display) {
+    use std::io::Write;
+    let line = format!("skipped: {why}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    if let Some(log) = std::env::var_os("PROFILE_SKIP_LOG") {
+        // One write of one line in append mode: lines of tests running at once do not mix.
+        let _ = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .and_then(|mut file| file.write_all(line.as_bytes()));
+    }
+}

@@ -7,7 +7,7 @@
 //! read, and the helpers, which take the parsed `Value`, name it along with the YAML path.
 
 use std::cell::RefCell;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -368,17 +368,15 @@ pub fn have_tools(test: &str, tools: &[&str]) -> bool {
     if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
         panic!("{test} requires {what} on PATH (PROFILE_REQUIRE_TOOLS=1)");
     }
-    // Straight to the process's stderr: the harness would swallow `eprintln!` of a passing test.
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped: {test} needs {what} on PATH; set PROFILE_REQUIRE_TOOLS=1 to make this an error"
-    );
+    super::skip(format_args!(
+        "{test} needs {what} on PATH; set PROFILE_REQUIRE_TOOLS=1 to make this an error"
+    ));
     false
 }
 
 /// Says that `test` skips, and why (for what no tool can change, such as the operating system).
 pub fn skip(test: &str, why: &str) {
-    let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
+    super::skip(format_args!("{test}: {why}"));
 }
 
 /// Runs `command` with no input, its output captured, failing when it takes longer than
