@@ -270,12 +270,16 @@ mod tests {
     #[test]
     #[cfg(unix)]
     fn a_symlink_is_never_the_same_as_a_file() {
+        // The link leads, from outside the tree, to a file with the very bytes the output holds,
+        // and nothing else in the tree differs: only the link being a link can make it `More`.
         let dir = tree(SITE);
-        let target = dir.path().join("about/index.html");
-        fs::rename(&target, dir.path().join("about.txt")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("about.txt"), &target).unwrap();
-        fs::remove_file(dir.path().join("about.txt")).unwrap();
-        fs::write(dir.path().join("elsewhere"), "about").unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let linked = elsewhere.path().join("about.html");
+        fs::write(&linked, "about").unwrap();
+        let page = dir.path().join("about/index.html");
+        fs::remove_file(&page).unwrap();
+        std::os::unix::fs::symlink(&linked, &page).unwrap();
+        assert_eq!(fs::read(&page).unwrap(), b"about");
         assert_eq!(difference(&output(SITE), dir.path()), Difference::More);
     }
 
