@@ -1,25 +1,57 @@
 //! One test per kind of user mistake: each must be one clear `error: ` message naming the file
-//! (and line:column where there is one) with the key fact, exit status 1, no panic, and the
-//! previously built `dist/` untouched.
+//! (and line:column where there is one) with the key fact, no panic, and the previously built
+//! `dist/` untouched.
+//!
+//! Most cases run the build in this process (`profile::build`, which `profile build` calls), and
+//! read the message as the command prints it: `error: ` and the error's `Display`. A few run the
+//! `profile` binary too ([`cli_build_error`]): exit status 1, that one message on stderr and
+//! nothing else, and the same message the library gives.
+
+use std::path::Path;
 
 use crate::common;
 
 use common::*;
 
 /// Builds the good example site, breaks it with `break_it`, builds again, and checks the failure
-/// has the common shape and left `dist/` as it was. Returns stderr.
+/// has the common shape and left `dist/` as it was. Returns the message as `profile build` in
+/// the site's folder prints it.
 fn build_error(break_it: impl FnOnce(&Site)) -> String {
     let site = Site::example();
     build_error_in(&site, break_it)
 }
 
 fn build_error_in(site: &Site, break_it: impl FnOnce(&Site)) -> String {
+    let dist = site.dist();
+    profile::build(site.root(), &dist).unwrap_or_else(|e| panic!("the good site: {e}"));
+    let before = snapshot(&dist);
+    break_it(site);
+    let stderr = library_error(site.root());
+    assert_same_tree(&before, &snapshot(&dist));
+    assert_eq!(leftovers(&dist), Vec::<String>::new());
+    stderr
+}
+
+/// What `profile build` run in `root` prints for the site there, through the library: the
+/// message with paths shown from `root` (the command, given no folder, shows `site.toml`; the
+/// library, given `root`, shows `root/site.toml`). Panics if the build succeeds.
+fn library_error(root: &Path) -> String {
+    let err = profile::build(root, &root.join("dist")).expect_err("the broken site built");
+    let prefix = format!("{}{}", root.display(), std::path::MAIN_SEPARATOR);
+    format!("error: {err}\n").replace(&prefix, "")
+}
+
+/// [`build_error`] with the `profile` binary: exit status 1, the message on stderr, and the same
+/// message as the library's.
+fn cli_build_error(break_it: impl FnOnce(&Site)) -> String {
+    let site = Site::example();
     site.build();
     let before = snapshot(&site.dist());
-    break_it(site);
+    break_it(&site);
     let stderr = site.run(&["build"]).assert_user_error().to_string();
     assert_same_tree(&before, &snapshot(&site.dist()));
     assert_eq!(leftovers(&site.dist()), Vec::<String>::new());
+    assert_eq!(stderr, library_error(site.root()));
     stderr
 }
 
@@ -33,7 +65,8 @@ fn example_line(needle: &str) -> usize {
 #[test]
 fn toml_syntax_error_names_the_line_and_shows_it() {
     let line = example_line("name = \"李华\"");
-    let stderr = build_error(|site| site.replace("site.toml", "name = \"李华\"", "name = \"李华"));
+    let stderr =
+        cli_build_error(|site| site.replace("site.toml", "name = \"李华\"", "name = \"李华"));
     assert!(
         stderr.starts_with(&format!("error: site.toml:{line}:")),
         "{stderr}"
@@ -184,7 +217,7 @@ fn pdf_as_audio_is_refused() {
 
 #[test]
 fn missing_site_toml_suggests_profile_init() {
-    let stderr = build_error(|site| site.remove("site.toml"));
+    let stderr = cli_build_error(|site| site.remove("site.toml"));
     assert!(
         stderr.starts_with("error: site.toml: not found"),
         "{stderr}"
@@ -342,7 +375,7 @@ fn broken_draft_is_still_an_error() {
 
 #[test]
 fn template_syntax_error_names_the_template_and_line() {
-    let stderr = build_error(|site| {
+    let stderr = cli_build_error(|site| {
         site.write(
             "theme/page.html",
             "{% extends \"base.html\" %}\n{% block main %}\n<p>{% if %}</p>\n{% endblock main %}\n",
