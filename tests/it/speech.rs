@@ -143,8 +143,9 @@ fn compresses_60s_stereo_wav() {
         return;
     }
     let out = check_compress(&speech_wav(), "speech60");
-    // For the manual browser check.
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sample.webm");
+    // For the manual browser check: in Cargo's target directory (target/tmp/sample.webm), which
+    // exists also when CARGO_TARGET_DIR puts it somewhere other than the repository's target/.
+    let sample = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sample.webm");
     std::fs::write(sample, out).unwrap();
 }
 
