@@ -240,13 +240,12 @@ fn describe_changes(
     };
     let names: Vec<String> = sources
         .iter()
-        .map(|p| {
-            let shown = p.strip_prefix(root).unwrap_or(p);
-            crate::text::portable_path(&shown.to_string_lossy())
+        .filter_map(|path| {
+            let shown = path.strip_prefix(root).unwrap_or(path);
+            let shown = crate::text::portable_path(&shown.to_string_lossy());
+            let matters = exists(path) || was_built_from(&shown) || read_by_profile(&shown);
+            matters.then_some(shown)
         })
-        .zip(sources)
-        .filter(|(shown, path)| exists(path) || was_built_from(shown) || read_by_profile(shown))
-        .map(|(shown, _)| shown)
         .collect();
     match names.len() {
         0 => "changes on disk".to_string(),
