@@ -21,6 +21,7 @@ pub mod media;
 pub mod output;
 pub mod picture;
 pub mod render;
+pub mod report;
 pub mod responsive;
 pub mod serve;
 pub mod site;
