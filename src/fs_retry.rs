@@ -50,6 +50,19 @@ pub fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
     retry(|| std::fs::rename(&from, &to))
 }
 
+/// Writes `bytes` to `path` through a sibling temporary file and a rename, so that a reader
+/// (or a crash half-way) sees the old file or the new one, never a part; the temporary file is
+/// removed when the write fails.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = std::fs::write(&temp, bytes).and_then(|()| rename(&temp, path));
+    if written.is_err() {
+        let _ = remove_file(&temp);
+    }
+    written
+}
+
 /// [`std::fs::remove_file`], retried on sharing violations.
 pub fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
     retry(|| std::fs::remove_file(&path))

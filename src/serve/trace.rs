@@ -142,10 +142,8 @@ fn spawn_har_writer(path: PathBuf) -> std::sync::mpsc::Sender<String> {
 /// Writes a HAR 1.2 document holding the serialised `entries` to `path`, atomically.
 fn write_har(path: &std::path::Path, entries: &[String]) -> crate::Result<()> {
     let text = har_document_text(entries);
-    // A sibling temporary file and a rename: readers see the old or the new document.
-    let temp = path.with_extension("har.tmp");
-    std::fs::write(&temp, text)
-        .and_then(|()| crate::fs_retry::rename(&temp, path))
+    // Readers see the old or the new document, never a part.
+    crate::fs_retry::replace_file(path, text.as_bytes())
         .map_err(|e| crate::Error::io(path, &e).hint("check the --har path"))
 }
 
