@@ -5,4 +5,10 @@
 //! Reading produces a [`model::Analysis`]; the renderers turn it into HTML, SVG, Mermaid or
 //! JSON without touching the disk.
 
+pub mod capture;
+pub mod http1;
 pub mod model;
+pub mod sniff;
+pub mod tcp;
+#[cfg(test)]
+mod testcap;
