@@ -368,7 +368,10 @@ impl State {
     }
 
     fn finish(mut self) -> (Analysis, usize) {
-        self.peak_buffered = self.peak_buffered.max(self.tracker.buffered());
+        self.peak_buffered = self
+            .peak_buffered
+            .max(self.tracker.buffered())
+            .max(self.tracker.peak());
         let tracked = self.tracker.finish();
         for (kind, n) in tracked.other {
             *self.other.entry(kind).or_default() += n;
@@ -1055,5 +1058,205 @@ mod tests {
         assert_eq!(statuses(&analysis), [("/a".to_string(), Some(200))]);
         assert_eq!(analysis.connections[0].client.unwrap().port(), 50_000);
         assert!(analysis.connections[0].handshake.is_none());
+    }
+
+    /// A capture produced on the fly as it is read, never held whole.
+    struct Generator<F: FnMut() -> Option<Vec<u8>>> {
+        pending: Vec<u8>,
+        position: usize,
+        next: F,
+        produced: u64,
+    }
+
+    impl<F: FnMut() -> Option<Vec<u8>>> Read for Generator<F> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            while self.position == self.pending.len() {
+                match (self.next)() {
+                    Some(bytes) => {
+                        self.pending = bytes;
+                        self.position = 0;
+                    }
+                    None => return Ok(0),
+                }
+            }
+            let n = buf.len().min(self.pending.len() - self.position);
+            buf[..n].copy_from_slice(&self.pending[self.position..self.position + n]);
+            self.position += n;
+            self.produced += n as u64;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn memory_stays_bounded_on_a_200_mb_capture() {
+        const RESPONSES: usize = 20;
+        const BODY: usize = 10_000_000;
+        const MSS: usize = 1448;
+        let mut flow = Flow::new(false, 50_000, 80);
+        flow.handshake();
+        let mut queue: std::collections::VecDeque<Vec<u8>> =
+            flow.packets.drain(..).map(|(_, p)| p).collect();
+        let mut records = vec![pcap_header(101, false, false)];
+        records.extend(queue.drain(..).map(|data| {
+            pcap_record(
+                &Record {
+                    ns: 0,
+                    origlen: data.len() as u32,
+                    data,
+                },
+                false,
+                false,
+            )
+        }));
+        let mut pending: std::collections::VecDeque<Vec<u8>> = records.into();
+        let mut answered = 0;
+        let mut sent = 0usize;
+        let chunk = vec![b'x'; MSS];
+        let mut ns = 1_700_000_000_000_000_000u64;
+        let mut make = move || {
+            if let Some(bytes) = pending.pop_front() {
+                return Some(bytes);
+            }
+            if answered == RESPONSES {
+                return None;
+            }
+            let mut ips = Vec::new();
+            if sent == 0 {
+                flow.seg(true, "PA", b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {BODY}\r\n\r\n");
+                flow.seg(false, "PA", head.as_bytes());
+                ips.extend(flow.packets.drain(..).map(|(_, p)| p));
+            }
+            // Two segments at a time, every 50th pair out of order.
+            for _ in 0..2 {
+                let n = MSS.min(BODY - sent);
+                if n == 0 {
+                    break;
+                }
+                flow.seg(false, "A", &chunk[..n]);
+                sent += n;
+            }
+            let mut pair: Vec<Vec<u8>> = flow.packets.drain(..).map(|(_, p)| p).collect();
+            if (sent / MSS).is_multiple_of(100) && pair.len() == 2 {
+                pair.swap(0, 1);
+            }
+            ips.extend(pair);
+            if sent == BODY {
+                sent = 0;
+                answered += 1;
+                flow.seg(true, "A", b"");
+                ips.extend(flow.packets.drain(..).map(|(_, p)| p));
+            }
+            let mut out = Vec::new();
+            for data in ips {
+                ns += 10_000;
+                out.extend(pcap_record(
+                    &Record {
+                        ns,
+                        origlen: data.len() as u32,
+                        data,
+                    },
+                    false,
+                    false,
+                ));
+            }
+            Some(out)
+        };
+        let generator = Generator {
+            pending: Vec::new(),
+            position: 0,
+            next: &mut make,
+            produced: 0,
+        };
+        let mut calls = 0;
+        let (analysis, peak) =
+            analyse_measured(generator, &CaptureOptions::default(), &mut |_| calls += 1).unwrap();
+        assert!(analysis.bytes > 200_000_000, "{}", analysis.bytes);
+        assert_eq!(analysis.exchanges.len(), RESPONSES);
+        assert!(analysis
+            .exchanges
+            .iter()
+            .all(|e| response(e).complete && response(e).body_bytes == BODY as u64));
+        assert!(analysis.connections[0].out_of_order > 0);
+        assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
+        // Out-of-order pieces and heads only: nowhere near the bodies' size.
+        assert!(peak > 0 && peak < 4 * 1024 * 1024, "{peak}");
+        // Progress now and then, not per packet.
+        assert!(calls > 100 && calls < 1000, "{calls}");
+    }
+
+    #[test]
+    fn mutated_captures_never_panic() {
+        let mut seeds = vec![
+            visit(false).pcap(Link::Ethernet),
+            simple(true).pcap(Link::Sll2),
+        ];
+        let records: Vec<(u32, Record)> = visit(true)
+            .records(Link::Null { big_endian: false })
+            .into_iter()
+            .map(|r| (0, r))
+            .collect();
+        seeds.push(pcapng(&[(0, 9)], &records));
+        let mut rng = fastrand::Rng::with_seed(7);
+        let options = CaptureOptions { port: None };
+        for round in 0..600 {
+            let mut bytes = seeds[round % seeds.len()].clone();
+            for _ in 0..rng.usize(1..8) {
+                let at = rng.usize(..bytes.len());
+                match rng.u8(..4) {
+                    0 => bytes[at] = rng.u8(..),
+                    1 => bytes.truncate(at.max(1)),
+                    2 => bytes.insert(at, rng.u8(..)),
+                    _ => {
+                        let end = (at + rng.usize(1..64)).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                }
+                if bytes.is_empty() {
+                    bytes.push(0);
+                }
+            }
+            let _ = analyse(Cursor::new(&bytes), &options, &mut |_| {});
+        }
+    }
+
+    #[test]
+    fn random_segments_never_panic() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let pieces: [&[u8]; 8] = [
+            b"GET / HTTP/1.1\r\n",
+            b"Host: a\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"5\r\nhello\r\n0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n",
+            b"\x16\x03\x01\x00",
+            b"zzzz",
+            b"",
+        ];
+        for _ in 0..200 {
+            let mut flow = Flow::new(rng.bool(), 50_000, 80);
+            if rng.bool() {
+                flow.handshake();
+            }
+            for _ in 0..rng.usize(1..40) {
+                let from_client = rng.bool();
+                let flags = ["PA", "A", "FA", "RA", "S", "SA"][rng.usize(..6)];
+                let payload = pieces[rng.usize(..pieces.len())];
+                if rng.u8(..4) == 0 {
+                    let packet = flow.build(from_client, rng.u32(..), rng.u32(..), flags, payload);
+                    flow.push(packet);
+                } else {
+                    flow.seg(from_client, flags, payload);
+                }
+            }
+            if rng.bool() {
+                flow.packets.reverse();
+            }
+            let _ = analyse(
+                Cursor::new(flow.pcap(Link::Raw)),
+                &CaptureOptions { port: None },
+                &mut |_| {},
+            );
+        }
     }
 }

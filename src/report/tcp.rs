@@ -111,6 +111,7 @@ pub struct Tracker {
     done: Vec<Done>,
     other: BTreeMap<&'static str, u64>,
     opened: u64,
+    peak: usize,
 }
 
 #[derive(Debug)]
@@ -246,6 +247,11 @@ impl Tracker {
             .sum()
     }
 
+    /// The most payload bytes one connection held at once so far.
+    pub fn peak(&self) -> usize {
+        self.peak
+    }
+
     /// One captured segment from `src` to `dst` at `at` seconds.
     pub fn segment(&mut self, at: f64, src: SocketAddr, dst: SocketAddr, segment: &TcpSegment<'_>) {
         let key = key(src, dst);
@@ -283,6 +289,7 @@ impl Tracker {
             Slot::Live(conn) => conn,
         };
         conn.segment(at, src, segment, self.port);
+        self.peak = self.peak.max(conn.buffered());
         if let Kind::Other(kind) = conn.kind {
             *self.other.entry(kind).or_default() += conn.packets;
             *slot = Slot::Other(kind);
