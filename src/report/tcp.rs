@@ -843,3 +843,158 @@ impl Conn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([192, 0, 2, 1], port))
+    }
+
+    fn seg<'a>(seq: u32, ack: u32, flags: &str, payload: &'a [u8]) -> TcpSegment<'a> {
+        TcpSegment {
+            seq,
+            ack,
+            flags: Flags {
+                syn: flags.contains('S'),
+                ack: flags.contains('A'),
+                fin: flags.contains('F'),
+                rst: flags.contains('R'),
+                psh: flags.contains('P'),
+                ..Flags::default()
+            },
+            window: 512,
+            payload,
+            ..TcpSegment::default()
+        }
+    }
+
+    const C: u16 = 40_000;
+    const S: u16 = 80;
+
+    /// A handshake whose sequence numbers wrap right after it.
+    fn opened(tracker: &mut Tracker, client_isn: u32, server_isn: u32) {
+        tracker.segment(0.0, addr(C), addr(S), &seg(client_isn, 0, "S", b""));
+        tracker.segment(
+            0.1,
+            addr(S),
+            addr(C),
+            &seg(server_isn, client_isn.wrapping_add(1), "SA", b""),
+        );
+        tracker.segment(
+            0.2,
+            addr(C),
+            addr(S),
+            &seg(
+                client_isn.wrapping_add(1),
+                server_isn.wrapping_add(1),
+                "A",
+                b"",
+            ),
+        );
+    }
+
+    #[test]
+    fn out_of_order_across_the_sequence_wrap() {
+        let mut tracker = Tracker::new(None);
+        let isn = u32::MAX - 5;
+        opened(&mut tracker, isn, 7);
+        let request = b"GET /wrap HTTP/1.1\r\nHost: a\r\n\r\n";
+        let start = isn.wrapping_add(1);
+        // The second half first (past the wrap), then the first half.
+        tracker.segment(
+            0.3,
+            addr(C),
+            addr(S),
+            &seg(start.wrapping_add(10), 8, "PA", &request[10..]),
+        );
+        assert_eq!(tracker.buffered(), request.len() - 10);
+        tracker.segment(0.4, addr(C), addr(S), &seg(start, 8, "PA", &request[..10]));
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        tracker.segment(
+            0.5,
+            addr(S),
+            addr(C),
+            &seg(8, start.wrapping_add(request.len() as u32), "PA", response),
+        );
+        let tracked = tracker.finish();
+        assert_eq!(tracked.exchanges.len(), 1);
+        assert_eq!(tracked.exchanges[0].request.target, "/wrap");
+        assert_eq!(tracked.exchanges[0].request.at, 0.4);
+        assert_eq!(tracked.connections[0].out_of_order, 1);
+        assert_eq!(tracked.connections[0].bytes_to_server, request.len() as u64);
+        assert!(tracked.warnings.is_empty());
+    }
+
+    #[test]
+    fn data_the_peer_acknowledged_but_the_capture_lacks_is_missing() {
+        let mut tracker = Tracker::new(None);
+        opened(&mut tracker, 100, 500);
+        let request = b"GET / HTTP/1.1\r\n\r\n";
+        tracker.segment(0.3, addr(C), addr(S), &seg(101, 501, "PA", request));
+        let acked = 101 + request.len() as u32;
+        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+        tracker.segment(0.4, addr(S), addr(C), &seg(501, acked, "PA", head));
+        // 60 body bytes never captured; the client acknowledges them.
+        let next = 501 + head.len() as u32;
+        tracker.segment(0.5, addr(C), addr(S), &seg(acked, next + 60, "A", b""));
+        tracker.segment(
+            0.6,
+            addr(S),
+            addr(C),
+            &seg(next + 60, acked, "PA", &[b'x'; 40]),
+        );
+        let tracked = tracker.finish();
+        assert_eq!(
+            tracked.warnings,
+            [Warning::MissingData {
+                connection: 0,
+                direction: Direction::ToClient,
+                bytes: 60,
+                at: 0.5
+            }]
+        );
+        let response = tracked.exchanges[0].response.as_ref().unwrap();
+        assert_eq!((response.body_bytes, response.complete), (0, false));
+        assert_eq!(
+            tracked.connections[0].bytes_to_client,
+            head.len() as u64 + 40
+        );
+    }
+
+    #[test]
+    fn a_gap_still_open_at_the_end_is_missing() {
+        let mut tracker = Tracker::new(None);
+        opened(&mut tracker, 100, 500);
+        tracker.segment(0.3, addr(C), addr(S), &seg(111, 501, "PA", b"never read"));
+        let tracked = tracker.finish();
+        // Not HTTP as far as the capture shows: nothing reported but the packets counted.
+        assert!(tracked.connections.is_empty());
+        assert_eq!(tracked.other, [("other TCP", 4)]);
+    }
+
+    #[test]
+    fn syn_retransmissions_are_one_connection_and_flags_read_like_wireshark() {
+        let mut tracker = Tracker::new(None);
+        tracker.segment(0.0, addr(C), addr(S), &seg(9, 0, "S", b""));
+        opened(&mut tracker, 9, 70);
+        tracker.segment(
+            0.3,
+            addr(C),
+            addr(S),
+            &seg(10, 71, "PA", b"GET / HTTP/1.1\r\n\r\n"),
+        );
+        let tracked = tracker.finish();
+        assert_eq!(tracked.connections.len(), 1);
+        assert_eq!(tracked.connections[0].retransmissions, 1);
+        let flags = Flags {
+            fin: true,
+            psh: true,
+            ack: true,
+            ..Flags::default()
+        };
+        assert_eq!(flags.describe(), "FIN, PSH, ACK");
+        assert_eq!(Flags::default().describe(), "<None>");
+    }
+}
