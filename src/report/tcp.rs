@@ -438,15 +438,18 @@ impl Conn {
             self.streams[side].next = Some(segment.seq);
             self.streams[side].base = Some(segment.seq.wrapping_sub(1));
         }
-        let described = self.describe(at, side, segment);
+        // Described (a String, options copied) only when it is drawn: most segments are not.
         if side == 0 && !flags.syn && flags.ack {
-            if let Some(handshake) = self.handshake.as_mut() {
-                let answers = handshake
-                    .syn_ack
-                    .as_ref()
-                    .map(|s| s.raw_seq.wrapping_add(1) == segment.ack);
-                if handshake.ack.is_none() && answers == Some(true) {
-                    handshake.ack = Some(described.clone());
+            let answers = self.handshake.as_ref().is_some_and(|h| {
+                h.ack.is_none()
+                    && h.syn_ack
+                        .as_ref()
+                        .is_some_and(|s| s.raw_seq.wrapping_add(1) == segment.ack)
+            });
+            if answers {
+                let described = self.describe(at, side, segment);
+                if let Some(handshake) = self.handshake.as_mut() {
+                    handshake.ack = Some(described);
                 }
             }
         }
@@ -461,6 +464,7 @@ impl Conn {
             }
         }
         if teardown && self.teardown.len() < MAX_TEARDOWN {
+            let described = self.describe(at, side, segment);
             self.teardown.push(described);
         }
         if flags.rst {
