@@ -110,9 +110,16 @@ pub struct Tracker {
     conns: HashMap<(SocketAddr, SocketAddr), Slot>,
     done: Vec<Done>,
     other: BTreeMap<&'static str, u64>,
+    /// Connections that opened and carried no byte (a browser's spare connection): reported
+    /// with the HTTP ones when their server is an HTTP server of this capture, as Wireshark's
+    /// conversation list shows them; at most [`MAX_IDLE`] kept.
+    idle: Vec<Done>,
     opened: u64,
     peak: usize,
 }
+
+/// How many connections without payload are kept for the report; more are only counted.
+const MAX_IDLE: usize = 4096;
 
 #[derive(Debug)]
 enum Slot {
@@ -124,6 +131,8 @@ enum Slot {
 #[derive(Debug)]
 struct Done {
     order: u64,
+    /// Packets of the connection (counted as other traffic if it is not reported).
+    packets: u64,
     connection: Connection,
     exchanges: Vec<Exchange>,
     warnings: Vec<Warning>,
@@ -305,6 +314,20 @@ impl Tracker {
             }
         }
         let mut done = std::mem::take(&mut self.done);
+        let http_servers: std::collections::HashSet<SocketAddr> =
+            done.iter().filter_map(|d| d.connection.server).collect();
+        for spare in std::mem::take(&mut self.idle) {
+            match spare.connection.server {
+                Some(server) if http_servers.contains(&server) => done.push(spare),
+                server => {
+                    let client = spare.connection.client;
+                    let packets = spare.packets;
+                    if let (Some(client), Some(server)) = (client, server) {
+                        *self.other.entry(category(client, server)).or_default() += packets;
+                    }
+                }
+            }
+        }
         done.sort_by(|a, b| {
             a.connection
                 .opened_at
@@ -341,9 +364,24 @@ impl Tracker {
                 all.append(&mut warnings);
                 self.done.push(Done {
                     order: conn.order,
+                    packets: conn.packets,
                     connection: conn.into_connection(),
                     exchanges,
                     warnings: all,
+                });
+            }
+            Kind::Undecided { .. }
+                if conn.saw_syn
+                    && conn.streams.iter().all(|s| s.bytes == 0)
+                    && self.idle.len() < MAX_IDLE =>
+            {
+                let packets = conn.packets;
+                self.idle.push(Done {
+                    order: conn.order,
+                    packets,
+                    connection: conn.into_connection(),
+                    exchanges: Vec::new(),
+                    warnings: Vec::new(),
                 });
             }
             Kind::Undecided { .. } => {
@@ -929,6 +967,33 @@ mod tests {
         assert_eq!(tracked.connections[0].out_of_order, 1);
         assert_eq!(tracked.connections[0].bytes_to_server, request.len() as u64);
         assert!(tracked.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_spare_connection_to_an_http_server_is_reported_without_exchanges() {
+        let mut tracker = Tracker::new(None);
+        opened(&mut tracker, 100, 500);
+        let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        tracker.segment(0.3, addr(C), addr(S), &seg(101, 501, "PA", request));
+        let response = b"HTTP/1.1 204 No Content\r\n\r\n";
+        let acked = 101 + request.len() as u32;
+        tracker.segment(0.4, addr(S), addr(C), &seg(501, acked, "PA", response));
+        // The browser's spare connection: opened, never used, closed.
+        let spare = SocketAddr::from(([192, 0, 2, 1], C + 1));
+        tracker.segment(0.5, spare, addr(S), &seg(9, 0, "S", b""));
+        tracker.segment(0.5, addr(S), spare, &seg(70, 10, "SA", b""));
+        tracker.segment(0.5, spare, addr(S), &seg(10, 71, "A", b""));
+        tracker.segment(0.9, spare, addr(S), &seg(10, 71, "FA", b""));
+        // The same to a port that never spoke HTTP: other traffic.
+        let elsewhere = SocketAddr::from(([192, 0, 2, 1], 5432));
+        tracker.segment(0.6, addr(C + 2), elsewhere, &seg(9, 0, "S", b""));
+        tracker.segment(0.6, elsewhere, addr(C + 2), &seg(70, 10, "SA", b""));
+        let tracked = tracker.finish();
+        assert_eq!(tracked.connections.len(), 2);
+        assert_eq!(tracked.connections[1].client, Some(spare));
+        assert_eq!(tracked.connections[1].closed_by, Some(Direction::ToServer));
+        assert!(tracked.exchanges.iter().all(|e| e.connection == 0));
+        assert_eq!(tracked.other, [("other TCP", 2)]);
     }
 
     #[test]
