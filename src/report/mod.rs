@@ -5,4 +5,10 @@
 //! Reading produces a [`model::Analysis`]; the renderers turn it into HTML, SVG, Mermaid or
 //! JSON without touching the disk.
 
+pub mod explain;
+pub mod har;
+pub mod json;
+pub mod labels;
 pub mod model;
+#[cfg(test)]
+mod sample;
