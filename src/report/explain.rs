@@ -5,7 +5,9 @@
 use crate::config::Lang;
 
 use super::labels::pick;
-use super::model::{Analysis, Close, Connection, Direction, Exchange, Segment, TcpOptions};
+use super::model::{
+    Analysis, Close, Connection, Direction, Exchange, Segment, TcpOptions, Warning,
+};
 
 /// A section of an RFC, linkable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,75 @@ pub fn secs(lang: Lang, s: f64) -> String {
     match lang {
         Lang::ZhCn => format!("{s:.3} 秒"),
         Lang::En => format!("{s:.3} s"),
+    }
+}
+
+/// Seconds with microsecond precision, as Wireshark shows segment times.
+pub fn secs_fine(lang: Lang, s: f64) -> String {
+    match lang {
+        Lang::ZhCn => format!("{s:.6} 秒"),
+        Lang::En => format!("{s:.6} s"),
+    }
+}
+
+/// A duration in whole days, hours, minutes and seconds: "365 days", "1 h 30 min".
+fn span(lang: Lang, seconds: u64) -> String {
+    let units: [(u64, &str, &str); 4] = [
+        (86400, " 天", " days"),
+        (3600, " 小时", " h"),
+        (60, " 分钟", " min"),
+        (1, " 秒", " s"),
+    ];
+    let mut left = seconds;
+    let mut parts = Vec::new();
+    for (size, zh, en) in units {
+        if left >= size {
+            let n = left / size;
+            left %= size;
+            let unit = match lang {
+                Lang::ZhCn => zh,
+                Lang::En if size == 86400 && n == 1 => " day",
+                Lang::En => en,
+            };
+            parts.push(format!("{n}{unit}"));
+        }
+    }
+    if parts.is_empty() {
+        parts.push(pick(lang, "0 秒".into(), "0 s".into()));
+    }
+    parts.join(" ")
+}
+
+/// A warning as one sentence in `lang` (`Warning::Other` is the reader's English sentence).
+pub fn warning(w: &Warning, lang: Lang) -> String {
+    let toward = |d: &Direction| match (lang, d) {
+        (Lang::ZhCn, Direction::ToServer) => "发往服务器",
+        (Lang::ZhCn, Direction::ToClient) => "发往客户端",
+        (Lang::En, Direction::ToServer) => "to the server",
+        (Lang::En, Direction::ToClient) => "to the client",
+    };
+    match w {
+        Warning::Truncated { packets_read } => pick(
+            lang,
+            format!("抓包文件在一条记录的中间结束（文件被截断，或抓包时仍在写入）：报告的是之前读到的 {packets_read} 个数据包。"),
+            format!("The capture ends in the middle of a record (the file was cut, or still being written): the {packets_read} packets before it are reported."),
+        ),
+        Warning::MissingData { connection, direction, bytes, at } => pick(
+            lang,
+            format!("连接 #{}：{} {} 的 {bytes} 字节没有被抓到，之后的 HTTP 无法读出，也不做猜测。", connection + 1, secs(lang, *at), toward(direction)),
+            format!("Connection #{}: {bytes} bytes {} at {} were never captured; the HTTP after them cannot be read and is not guessed.", connection + 1, toward(direction), secs(lang, *at)),
+        ),
+        Warning::SnapLength { packets } => pick(
+            lang,
+            format!("{packets} 个数据包被抓包的截断长度（snap length）截短，超出部分的内容缺失。"),
+            format!("{packets} packets were cut by the capture's snap length: their payload beyond it is missing."),
+        ),
+        Warning::NotHttp { connection, direction, at } => pick(
+            lang,
+            format!("连接 #{}：从 {} 起{}的字节不是 HTTP/1.x。", connection + 1, secs(lang, *at), toward(direction)),
+            format!("Connection #{}: the bytes {} from {} on are not HTTP/1.x.", connection + 1, toward(direction), secs(lang, *at)),
+        ),
+        Warning::Other(text) => text.clone(),
     }
 }
 
@@ -155,8 +226,16 @@ fn status(x: &Exchange, lang: Lang) -> Option<Note> {
         404 => note(
             pick(
                 lang,
-                format!("{line}：服务器没有 {} 这个资源（例如浏览器自己请求的 /favicon.ico，或拼错的地址）。", req.target),
-                format!("{line}: the server has nothing at {} (for example /favicon.ico, which browsers ask for on their own, or a mistyped address).", req.target),
+                if req.target.starts_with("/favicon.ico") {
+                    format!("{line}：服务器没有 {}。浏览器会自己请求 /favicon.ico（标签页上的小图标），网站没有提供时就得到 404，这不影响页面。", req.target)
+                } else {
+                    format!("{line}：服务器没有 {} 这个资源（地址拼错了，或文件被移动、删除了）。", req.target)
+                },
+                if req.target.starts_with("/favicon.ico") {
+                    format!("{line}: the server has nothing at {}. Browsers ask for /favicon.ico (the tab's icon) on their own; a site without one answers 404, which does the page no harm.", req.target)
+                } else {
+                    format!("{line}: the server has nothing at {} (a mistyped address, or a file moved or deleted).", req.target)
+                },
             ),
             &[cite(9110, "15.5.5")],
         ),
@@ -343,7 +422,7 @@ fn caching(x: &Exchange, lang: Lang) -> Option<Note> {
         ));
     }
     let age = max_age?;
-    let human = humantime::format_duration(std::time::Duration::from_secs(age)).to_string();
+    let human = span(lang, age);
     let fp = fingerprinted(&x.request.target);
     let (zh_fp, en_fp) = if fp {
         (
@@ -413,8 +492,8 @@ fn on_connection(analysis: &Analysis, index: usize, lang: Lang) -> Option<Note> 
         )
     } else {
         (
-            format!("复用了连接 #{number}（之前已经承载了 {earlier} 个请求）：HTTP/1.1 的连接默认是持久的，不必为每个请求重新握手。"),
-            format!("It reused connection #{number} ({earlier} earlier request(s) on it): HTTP/1.1 connections are persistent by default, so no new handshake was needed."),
+            format!("复用了连接 #{number}（这是它上面的第 {} 个请求）：HTTP/1.1 的连接默认是持久的，不必为每个请求重新握手。", earlier + 1),
+            format!("It reused connection #{number} (request {} on it): HTTP/1.1 connections are persistent by default, so no new handshake was needed.", earlier + 1),
         )
     };
     if let Some(v) = close {
@@ -482,15 +561,15 @@ pub fn connection(analysis: &Analysis, index: usize, lang: Lang) -> Vec<Note> {
     let mut notes = Vec::new();
     match &c.handshake {
         Some(h) => {
-            let mut zh = format!("三次握手：{} 客户端发送 SYN（{}，原始序号 {}）", secs(lang, h.syn.at), segment_text(&h.syn), h.syn.raw_seq);
-            let mut en = format!("Three-way handshake: at {} the client sent SYN ({}, raw sequence number {})", secs(lang, h.syn.at), segment_text(&h.syn), h.syn.raw_seq);
+            let mut zh = format!("三次握手：{} 客户端发送 SYN（{}，原始序号 {}）", secs_fine(lang, h.syn.at), segment_text(&h.syn), h.syn.raw_seq);
+            let mut en = format!("Three-way handshake: at {} the client sent SYN ({}, raw sequence number {})", secs_fine(lang, h.syn.at), segment_text(&h.syn), h.syn.raw_seq);
             if let Some(sa) = &h.syn_ack {
-                zh += &format!("；{} 服务器回答 SYN-ACK（{}），确认号 {} = 客户端的初始序号 + 1", secs(lang, sa.at), segment_text(sa), sa.ack);
-                en += &format!("; at {} the server answered SYN-ACK ({}), whose Ack={} is the client's initial sequence number + 1", secs(lang, sa.at), segment_text(sa), sa.ack);
+                zh += &format!("；{} 服务器回答 SYN-ACK（{}），确认号 {} = 客户端的初始序号 + 1", secs_fine(lang, sa.at), segment_text(sa), sa.ack);
+                en += &format!("; at {} the server answered SYN-ACK ({}), whose Ack={} is the client's initial sequence number + 1", secs_fine(lang, sa.at), segment_text(sa), sa.ack);
             }
             if let Some(ack) = &h.ack {
-                zh += &format!("；{} 客户端发送 ACK（{}），连接建立", secs(lang, ack.at), segment_text(ack));
-                en += &format!("; at {} the client sent ACK ({}), and the connection was open", secs(lang, ack.at), segment_text(ack));
+                zh += &format!("；{} 客户端发送 ACK（{}），连接建立", secs_fine(lang, ack.at), segment_text(ack));
+                en += &format!("; at {} the client sent ACK ({}), and the connection was open", secs_fine(lang, ack.at), segment_text(ack));
             }
             if let Some(sa) = &h.syn_ack {
                 let rtt = (sa.at - h.syn.at) * 1000.0;
@@ -588,11 +667,11 @@ pub fn connection(analysis: &Analysis, index: usize, lang: Lang) -> Vec<Note> {
             pick(
                 lang,
                 format!(
-                    "{} 个报文段是重传，{} 个乱序到达。",
+                    "重传的报文段：{}；乱序到达的报文段：{}。",
                     c.retransmissions, c.out_of_order
                 ),
                 format!(
-                    "{} segments were retransmissions and {} arrived out of order.",
+                    "Retransmitted segments: {}; segments out of order: {}.",
                     c.retransmissions, c.out_of_order
                 ),
             ),
@@ -621,7 +700,7 @@ fn close_note(analysis: &Analysis, c: &Connection, on: &[&Exchange], lang: Lang)
         .map(|s| {
             format!(
                 "{} {} [{}]",
-                secs(lang, s.at),
+                secs_fine(lang, s.at),
                 who(lang, s.direction),
                 s.flags
             )

@@ -7,7 +7,9 @@
 
 use serde::Serialize;
 
-use super::model::{Analysis, Close, Direction, Source, Warning};
+use super::explain::warning;
+use super::model::{Analysis, Close, Direction, Source};
+use crate::config::Lang;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -100,48 +102,14 @@ pub fn to_json(analysis: &Analysis) -> String {
                 }
             })
             .collect(),
-        warnings: analysis.warnings.iter().map(warning_text).collect(),
+        warnings: analysis
+            .warnings
+            .iter()
+            .map(|w| warning(w, Lang::En))
+            .collect(),
     };
     // Serialising these plain structs cannot fail (string keys, finite or null numbers).
     serde_json::to_string_pretty(&document).unwrap_or_default()
-}
-
-/// A warning as one English sentence.
-pub fn warning_text(warning: &Warning) -> String {
-    match warning {
-        Warning::Truncated { packets_read } => format!(
-            "the capture ends in the middle of a record; the {packets_read} packets before it are reported"
-        ),
-        Warning::MissingData {
-            connection,
-            direction,
-            bytes,
-            at,
-        } => format!(
-            "connection {}: {bytes} bytes {} at {at:.3} s were never captured; the HTTP after them is not read",
-            connection + 1,
-            match direction {
-                Direction::ToServer => "to the server",
-                Direction::ToClient => "to the client",
-            }
-        ),
-        Warning::SnapLength { packets } => format!(
-            "{packets} packets were cut by the capture's snap length; their payload beyond it is missing"
-        ),
-        Warning::NotHttp {
-            connection,
-            direction,
-            at,
-        } => format!(
-            "connection {}: the bytes {} from {at:.3} s on are not HTTP/1.x",
-            connection + 1,
-            match direction {
-                Direction::ToServer => "to the server",
-                Direction::ToClient => "to the client",
-            }
-        ),
-        Warning::Other(text) => text.clone(),
-    }
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct Labels {
     pub waterfall_alt: &'static str,
     pub generated_by: &'static str,
     pub contents: &'static str,
+    pub open_span: &'static str,
+    pub idle_gap: &'static str,
 }
 
 const ZH_CN: Labels = Labels {
@@ -103,6 +105,8 @@ const ZH_CN: Labels = Labels {
     waterfall_alt: "每个 HTTP 交互在时间轴上的瀑布图，按状态码类别着色",
     generated_by: "由 profile report 生成",
     contents: "目录",
+    open_span: "打开时段",
+    idle_gap: "空闲（已缩短）",
 };
 
 const EN: Labels = Labels {
@@ -153,6 +157,8 @@ const EN: Labels = Labels {
     waterfall_alt: "Waterfall of every HTTP exchange on a time axis, coloured by status class",
     generated_by: "Made by profile report",
     contents: "Contents",
+    open_span: "Open",
+    idle_gap: "idle (shortened)",
 };
 
 /// The labels for `lang`.
