@@ -31,7 +31,7 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .warnings { border: 2px solid #bf8700; background: #fff8c5; border-radius: 6px; padding: .5rem 1rem; }
 .warnings h2 { border: 0; margin-top: .5rem; }
-figure { margin: 0; overflow-x: auto; }
+figure { margin: 0 0 .75rem; overflow-x: auto; }
 figure svg { display: block; width: 100%; min-width: 30rem; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 article { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin: 0 0 1rem; }
 article dl.facts { margin-top: .5rem; }
@@ -67,6 +67,8 @@ footer { color: var(--muted); font-size: .85rem; margin: 2rem 0 1rem; }
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
+  figure { overflow: visible; }
+  figure svg { min-width: 0; }
   article, tr, figure, dl.qa dd, .warnings { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   a { color: inherit; }
@@ -124,12 +126,25 @@ pub fn render(analysis: &Analysis, lang: Lang, input_name: &str) -> String {
         out.push_str("</ul>\n</section>\n");
     }
     overview(&mut out, analysis, lang, input_name);
+    // One diagram per connection, so that each can be kept on one printed page.
+    let _ = writeln!(
+        out,
+        "<section id=\"sequence\">\n<h2>{}</h2>",
+        esc(l.sequence)
+    );
+    if analysis.connections.is_empty() {
+        let _ = write!(out, "<p>{}</p>", esc(l.none));
+    }
+    for index in 0..analysis.connections.len() {
+        let _ = writeln!(
+            out,
+            "<figure>{}</figure>",
+            svg::sequence_of(analysis, index, lang)
+        );
+    }
     let _ = write!(
         out,
-        "<section id=\"sequence\">\n<h2>{}</h2>\n<figure>{}</figure>\n</section>\n\
-         <section id=\"waterfall\">\n<h2>{}</h2>\n<figure>{}</figure>\n</section>\n",
-        esc(l.sequence),
-        svg::sequence(analysis, lang),
+        "</section>\n<section id=\"waterfall\">\n<h2>{}</h2>\n<figure>{}</figure>\n</section>\n",
         esc(l.waterfall),
         svg::waterfall(analysis, lang),
     );
@@ -170,11 +185,16 @@ pub fn render(analysis: &Analysis, lang: Lang, input_name: &str) -> String {
             .map_or_else(|| l.unknown.to_string(), |a| a.to_string());
         let _ = write!(
             out,
-            "<article id=\"c{}\">\n<h3>{} #{} · {} ↔ {}</h3>\n<dl class=\"facts\">\
+            "<article id=\"c{}\">\n<h3>{} #{}{} · {} ↔ {}</h3>\n<dl class=\"facts\">\
              <dt>{}</dt><dd>{} – {}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>\n",
             index + 1,
             esc(l.connection),
             index + 1,
+            esc(&c
+                .har_id
+                .as_ref()
+                .map(|id| format!(" (HAR {id})"))
+                .unwrap_or_default()),
             esc(&client),
             esc(&server),
             esc(l.open_span),
@@ -263,8 +283,16 @@ fn overview(out: &mut String, analysis: &Analysis, lang: Lang, input_name: &str)
             .map(|a| a.to_string())
             .collect(),
     );
-    facts.push((l.clients, join_or(l, clients.into_iter())));
-    facts.push((l.servers, join_or(l, servers.into_iter())));
+    // An empty list is "unknown", not "none": a HAR does not record the client's address.
+    let known = |items: Vec<String>| {
+        if items.is_empty() {
+            l.unknown.to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    facts.push((l.clients, known(clients)));
+    facts.push((l.servers, known(servers)));
     facts.push((l.tcp_connections, analysis.connections.len().to_string()));
     facts.push((l.http_exchanges, analysis.exchanges.len().to_string()));
     let to_server: u64 = analysis.connections.iter().map(|c| c.bytes_to_server).sum();

@@ -55,6 +55,7 @@ pub struct Labels {
     pub contents: &'static str,
     pub open_span: &'static str,
     pub idle_gap: &'static str,
+    pub still_open: &'static str,
 }
 
 const ZH_CN: Labels = Labels {
@@ -107,6 +108,7 @@ const ZH_CN: Labels = Labels {
     contents: "目录",
     open_span: "打开时段",
     idle_gap: "空闲（已缩短）",
+    still_open: "抓包结束时仍然打开",
 };
 
 const EN: Labels = Labels {
@@ -159,6 +161,7 @@ const EN: Labels = Labels {
     contents: "Contents",
     open_span: "Open",
     idle_gap: "idle (shortened)",
+    still_open: "still open when the capture ended",
 };
 
 /// The labels for `lang`.

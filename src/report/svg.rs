@@ -57,9 +57,24 @@ struct Arrow {
 /// The sequence diagram: per connection a pair of lifelines (client, server) with the
 /// handshake, each request and response, and the teardown; who closed first is marked.
 pub fn sequence(analysis: &Analysis, lang: Lang) -> String {
+    draw_sequence(analysis, lang, None, "seq")
+}
+
+/// The sequence diagram of connection `index` alone: the HTML page shows one per connection,
+/// so that each fits on a printed page.
+pub fn sequence_of(analysis: &Analysis, index: usize, lang: Lang) -> String {
+    draw_sequence(analysis, lang, Some(index), &format!("seq{index}"))
+}
+
+fn draw_sequence(analysis: &Analysis, lang: Lang, only: Option<usize>, id: &str) -> String {
     let l = labels(lang);
     let mut blocks = Vec::new();
-    for (index, c) in analysis.connections.iter().enumerate() {
+    let chosen = analysis
+        .connections
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| only.is_none_or(|o| o == *i));
+    for (index, c) in chosen {
         let mut arrows = Vec::new();
         if let Some(h) = &c.handshake {
             for s in [Some(&h.syn), h.syn_ack.as_ref(), h.ack.as_ref()]
@@ -133,7 +148,11 @@ pub fn sequence(analysis: &Analysis, lang: Lang) -> String {
             .sum::<f64>();
     let height = height.max(60.0);
     let mut out = String::new();
-    open_svg(&mut out, height, l.sequence, l.sequence_alt, "seq");
+    let title = match only {
+        Some(index) => format!("{} · {} #{}", l.sequence, l.connection, index + 1),
+        None => l.sequence.to_string(),
+    };
+    open_svg(&mut out, height, &title, l.sequence_alt, id);
     if blocks.is_empty() {
         let _ = write!(
             out,
@@ -148,13 +167,18 @@ pub fn sequence(analysis: &Analysis, lang: Lang) -> String {
         let bottom = y + header + ROW * arrows.len().max(1) as f64 + 6.0;
         let client = c
             .client
-            .map_or_else(|| l.client.to_string(), |a| a.to_string());
+            .map_or_else(|| l.client.to_string(), |a| format!("{} {a}", l.client));
         let server = c
             .server
-            .map_or_else(|| l.server.to_string(), |a| a.to_string());
+            .map_or_else(|| l.server.to_string(), |a| format!("{} {a}", l.server));
+        let har_id = c
+            .har_id
+            .as_ref()
+            .map(|id| format!(" (HAR {id})"))
+            .unwrap_or_default();
         let _ = write!(
             out,
-            "<g><text x=\"4\" y=\"{:.1}\" font-weight=\"bold\" font-size=\"12\">{} #{}</text>\
+            "<g><text x=\"4\" y=\"{:.1}\" font-weight=\"bold\" font-size=\"12\">{} #{}{}</text>\
              <text x=\"{CLIENT_X}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>\
              <text x=\"{SERVER_X}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"10\">{}</text>\
              <line x1=\"{CLIENT_X}\" y1=\"{:.1}\" x2=\"{CLIENT_X}\" y2=\"{bottom:.1}\" stroke=\"#8c959f\"/>\
@@ -162,10 +186,11 @@ pub fn sequence(analysis: &Analysis, lang: Lang) -> String {
             top + 13.0,
             esc(l.connection),
             index + 1,
+            esc(&har_id),
             top + 28.0,
-            esc(&format!("{} {}", l.client, client)),
+            esc(&client),
             top + 28.0,
-            esc(&format!("{} {}", l.server, server)),
+            esc(&server),
             top + 34.0,
             top + 34.0,
         );
@@ -185,7 +210,7 @@ pub fn sequence(analysis: &Analysis, lang: Lang) -> String {
                 out,
                 "<g><title>{}</title>\
                  <text x=\"4\" y=\"{:.1}\" font-size=\"9\" fill=\"#57606a\">{}</text>\
-                 <line x1=\"{x1}\" y1=\"{ay:.1}\" x2=\"{x2}\" y2=\"{ay:.1}\" stroke=\"{}\" stroke-width=\"1.5\"{dash} marker-end=\"url(#seq-arrow)\"/>\
+                 <line x1=\"{x1}\" y1=\"{ay:.1}\" x2=\"{x2}\" y2=\"{ay:.1}\" stroke=\"{}\" stroke-width=\"1.5\"{dash} marker-end=\"url(#{id}-arrow)\"/>\
                  <text x=\"{mid}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{}\" font-weight=\"bold\">{}</text>\
                  <text x=\"{mid}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"9\" fill=\"#57606a\">{}</text></g>",
                 esc(&format!("{} {} {}", secs(lang, a.at), a.label, a.detail)),
@@ -202,7 +227,7 @@ pub fn sequence(analysis: &Analysis, lang: Lang) -> String {
         let closing = match (c.close, c.closed_by) {
             (Some(Close::Rst), Some(by)) => Some((by, format!("RST · {}", l.closed_first))),
             (Some(Close::Fin), Some(by)) => Some((by, format!("FIN · {}", l.closed_first))),
-            (Some(Close::Open), _) => Some((Direction::ToServer, "open".to_string())),
+            (Some(Close::Open), _) => Some((Direction::ToServer, l.still_open.to_string())),
             _ => None,
         };
         if let Some((by, note)) = closing {
@@ -494,6 +519,15 @@ mod tests {
         ] {
             assert!(svg.contains(expected), "{expected}");
         }
+    }
+
+    #[test]
+    fn one_connection_alone() {
+        let svg = sequence_of(&lab(), 1, Lang::ZhCn);
+        assert_well_formed(&svg);
+        assert!(svg.contains("连接 #2") && !svg.contains("连接 #1"));
+        assert!(svg.contains("url(#seq1-arrow)") && svg.contains("id=\"seq1-arrow\""));
+        assert!(sequence_of(&lab(), 9, Lang::En).contains("none"));
     }
 
     #[test]

@@ -1574,3 +1574,32 @@ impl DevTools {
         drop(self.browser);
     }
 }
+
+#[test]
+fn profile_report_reads_the_har_profile_writes() {
+    let s = session(&[]);
+    let analysis = profile::report::har::analyse(&s.har_text)
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.har_text));
+    assert_eq!(analysis.exchanges.len(), entries(&s.har).len());
+    let statuses: Vec<u16> = analysis
+        .exchanges
+        .iter()
+        .filter_map(|x| x.response.as_ref().map(|r| r.status))
+        .collect();
+    for status in [200, 206, 304, 404] {
+        assert!(statuses.contains(&status), "{statuses:?}");
+    }
+    // The first two requests shared a kept-alive connection; every later one had its own.
+    let on: Vec<usize> = analysis.exchanges.iter().map(|x| x.connection).collect();
+    assert_eq!(on.first(), on.get(1), "{on:?}");
+    assert_eq!(analysis.connections.len(), on.len() - 1, "{on:?}");
+    assert_eq!(analysis.connections[0].server, Some(s.addr));
+    let range = analysis
+        .exchanges
+        .iter()
+        .find(|x| x.request.target == s.mp3)
+        .and_then(|x| x.response.as_ref())
+        .expect("the range request");
+    assert_eq!((range.status, range.body_bytes), (206, 100));
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
+}
