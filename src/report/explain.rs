@@ -167,7 +167,7 @@ fn status(x: &Exchange, lang: Lang) -> Option<Note> {
     };
     let h = |name| r.header(name).unwrap_or("");
     let code = r.status;
-    let line = format!("{} {}", r.status, r.reason);
+    let line = format!("{} {}", r.status, r.reason).trim_end().to_string();
     Some(match code {
         200 => note(
             pick(
