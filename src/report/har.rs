@@ -136,6 +136,9 @@ pub fn analyse(text: &str) -> Result<Analysis, String> {
     })
 }
 
+/// How far (in seconds) two exchanges on one connection may seem to overlap before it counts.
+const OVERLAP_SLACK: f64 = 0.002;
+
 /// HTTP/1.x carries one exchange at a time on a connection; entries that overlap on one
 /// `connection` value show that the HAR's field does not name TCP connections (Firefox writes
 /// a port there), or that the exchanges were HTTP/2 streams.
@@ -150,7 +153,9 @@ fn overlaps(exchanges: &[Exchange], connections: &[Connection]) -> Vec<Warning> 
             [a, b] => a
                 .response
                 .as_ref()
-                .is_some_and(|r| b.request.at + 1e-6 < r.end_at),
+                // startedDateTime has millisecond precision, so a request sent just after the
+                // previous response can seem to start up to 1 ms before it ended.
+                .is_some_and(|r| b.request.at + OVERLAP_SLACK < r.end_at),
             _ => false,
         });
         if http1 && overlapping {
@@ -592,6 +597,27 @@ mod tests {
         assert!((a.exchanges[1].request.at - 1.0).abs() < 1e-9);
         assert!(a.exchanges[1].response.is_none());
         assert_eq!(a.warnings.len(), 2, "{:?}", a.warnings);
+    }
+
+    #[test]
+    fn overlapping_exchanges_on_one_connection_are_warned_of_beyond_rounding() {
+        let har = |second_start: &str| {
+            let entry = |start: &str| {
+                format!(
+                    r#"{{"startedDateTime": "2026-03-01T10:00:00.{start}Z", "time": 10,
+                    "connection": "5", "request": {{"method": "GET", "url": "http://a/",
+                    "httpVersion": "HTTP/1.1"}}, "response": {{"status": 200}}}}"#
+                )
+            };
+            format!(
+                r#"{{"log": {{"entries": [{}, {}]}}}}"#,
+                entry("000"),
+                entry(second_start)
+            )
+        };
+        assert!(analyse(&har("009")).unwrap().warnings.is_empty());
+        let warnings = analyse(&har("005")).unwrap().warnings;
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 
     #[test]
