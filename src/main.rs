@@ -54,6 +54,13 @@ enum Command {
         #[command(flatten)]
         args: profile::serve::args::ServeArgs,
     },
+    /// Explain the HTTP in a Wireshark capture (pcap, pcapng) or a HAR file: one HTML report
+    /// with the connections, a sequence diagram, a waterfall, each exchange and the lab's
+    /// questions answered
+    Report {
+        #[command(flatten)]
+        args: profile::report::args::ReportArgs,
+    },
     /// Check site.toml, content, theme and media without writing anything
     Check {
         /// The site's directory, holding site.toml
@@ -136,6 +143,7 @@ fn run(command: Command) -> profile::Result<()> {
             }
         }
         Command::Serve { args } => serve(&args.config(), args.open)?,
+        Command::Report { args } => println!("{}", profile::report::run(&args)?),
         Command::Check { root } => {
             let (site, output) = profile::check(&root)?;
             let pages = output.page_count();

@@ -25,6 +25,7 @@ mod output_dir;
 mod pages_workflow;
 mod properties;
 mod release_workflow;
+mod report;
 mod serve_cli;
 mod serve_http;
 mod speech;

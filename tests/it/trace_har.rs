@@ -768,7 +768,11 @@ fn har_entries_have_the_fields_and_values_of_the_exchanges() {
 
 #[test]
 fn har_validates_against_the_har_1_2_schema() {
-    let Some(validator) = har_validator() else {
+    let Some(validator) = common::npm::package(
+        "tests/it/trace_har.rs schema validation",
+        "har-validator",
+        "har-validator@5",
+    ) else {
         return;
     };
     for flags in [&[][..], &["--trace-secrets", "--trace-internal"][..]] {
@@ -1287,41 +1291,6 @@ fn closed_live_reload_streams_do_not_hold_sockets() {
 
 // ---- har-validator ----
 
-/// The `har-validator` package directory, or `None` (after saying so) to skip. Panics when it or
-/// `node` is missing but `PROFILE_REQUIRE_TOOLS=1`.
-fn har_validator() -> Option<PathBuf> {
-    let tools = std::env::var_os("PROFILE_NPM_TOOLS")
-        .filter(|p| !p.is_empty())
-        .map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/npm-tools"),
-            PathBuf::from,
-        );
-    let package = tools.join("node_modules").join("har-validator");
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let missing = match (node, package.join("package.json").is_file()) {
-        (true, true) => return Some(package),
-        (false, true) => "node".to_string(),
-        (true, false) => format!("{}", package.display()),
-        (false, false) => format!("node and {}", package.display()),
-    };
-    if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
-        panic!(
-            "HAR schema validation is required (PROFILE_REQUIRE_TOOLS=1) but {missing} is \
-             missing: install Node.js (apt-get install nodejs npm) and run \
-             `npm install --prefix target/npm-tools har-validator@5` (or point PROFILE_NPM_TOOLS \
-             at the --prefix used)"
-        );
-    }
-    common::skip(format_args!(
-        "tests/it/trace_har.rs schema validation needs node and har-validator (npm install \
-         --prefix target/npm-tools har-validator@5); missing: {missing}"
-    ));
-    None
-}
-
 /// Runs `require('<package>').har(doc)` on `har_text` with node; panics with the schema errors.
 fn validate(package: &Path, har_text: &str, what: &str) {
     let script = format!(
@@ -1573,4 +1542,33 @@ impl DevTools {
         drop(self.tab);
         drop(self.browser);
     }
+}
+
+#[test]
+fn profile_report_reads_the_har_profile_writes() {
+    let s = session(&[]);
+    let analysis = profile::report::har::analyse(&s.har_text)
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.har_text));
+    assert_eq!(analysis.exchanges.len(), entries(&s.har).len());
+    let statuses: Vec<u16> = analysis
+        .exchanges
+        .iter()
+        .filter_map(|x| x.response.as_ref().map(|r| r.status))
+        .collect();
+    for status in [200, 206, 304, 404] {
+        assert!(statuses.contains(&status), "{statuses:?}");
+    }
+    // The first two requests shared a kept-alive connection; every later one had its own.
+    let on: Vec<usize> = analysis.exchanges.iter().map(|x| x.connection).collect();
+    assert_eq!(on.first(), on.get(1), "{on:?}");
+    assert_eq!(analysis.connections.len(), on.len() - 1, "{on:?}");
+    assert_eq!(analysis.connections[0].server, Some(s.addr));
+    let range = analysis
+        .exchanges
+        .iter()
+        .find(|x| x.request.target == s.mp3)
+        .and_then(|x| x.response.as_ref())
+        .expect("the range request");
+    assert_eq!((range.status, range.body_bytes), (206, 100));
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
 }

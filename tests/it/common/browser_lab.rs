@@ -134,6 +134,16 @@ pub struct LabTab {
 }
 
 impl LabTab {
+    /// Records the tab's `Network` events from now on, to make the HAR DevTools would save.
+    pub fn record_network(&self) -> super::devtools_har::NetworkEvents {
+        let events = super::devtools_har::NetworkEvents::default();
+        let sink = events.clone();
+        self.tab
+            .add_event_listener(Arc::new(move |event: &Event| sink.record(event)))
+            .expect("listen to the tab's events");
+        events
+    }
+
     /// Navigates (a plain navigation, like typing the URL or following a link) and waits for
     /// the load.
     pub fn visit(&self, url: &str) {

@@ -61,7 +61,7 @@ pub fn have_python3(test: &str) -> bool {
 }
 
 /// Panics when tools are required; otherwise says that `test` skips and returns `false`.
-fn missing(test: &str, what: &str, install: &str) -> bool {
+pub fn missing(test: &str, what: &str, install: &str) -> bool {
     if std::env::var_os("PROFILE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
         panic!("{test} requires {what} (PROFILE_REQUIRE_TOOLS=1): {install}");
     }

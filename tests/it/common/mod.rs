@@ -5,10 +5,13 @@
 //! next test that needs them (nginx's error log).
 #![allow(dead_code)]
 pub mod browser_lab;
+pub mod capture;
 pub mod chromium;
+pub mod devtools_har;
 pub mod firefox;
 pub mod hosts;
 pub mod http;
+pub mod npm;
 pub mod serve;
 pub mod workflow;
 
