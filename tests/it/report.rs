@@ -35,6 +35,7 @@ fn report_of_a_visit_to_profile_serve_agrees_with_tshark() {
     for status in [200, 206, 304, 404] {
         assert!(statuses.contains(&status), "no {status} in {statuses:?}");
     }
+    check_cut_capture(&capture);
 }
 
 #[test]
@@ -346,4 +347,70 @@ fn exchanges_of(report: &Value) -> Vec<(String, String, u16)> {
         .collect();
     all.sort();
     all
+}
+
+/// The same capture cut in the middle of a record, as a capture still being written or an
+/// interrupted copy is: a report of what was read, with the warning.
+fn check_cut_capture(capture: &CaptureFile) {
+    let bytes = std::fs::read(capture.path()).expect("read the capture");
+    let cut = capture.beside("cut.pcapng");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3 + 1]).expect("write the cut capture");
+    let whole = report_json(capture.path());
+    let part = report_json(&cut);
+    let warnings = part["warnings"].to_string();
+    assert!(
+        warnings.contains("middle of a record"),
+        "no warning about the cut: {warnings}"
+    );
+    let count = |report: &Value| report["exchanges"].as_array().map_or(0, Vec::len);
+    assert!(
+        (1..=count(&whole)).contains(&count(&part)),
+        "the cut capture should report some of the {} exchanges, not {}",
+        count(&whole),
+        count(&part)
+    );
+}
+
+#[test]
+fn what_is_not_a_capture_is_one_line_saying_what_it_looks_like() {
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let notes = dir.path().join("lab notes.txt");
+    std::fs::write(&notes, "HTTP 实验笔记\n").expect("write a text file");
+    let output = Command::new(common::BIN)
+        .arg("report")
+        .arg(&notes)
+        .output()
+        .expect("run profile report");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("lab notes.txt") && stderr.contains("looks like text"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("report.html").exists(),
+        "nothing is written"
+    );
+}
+
+#[test]
+fn a_har_without_http_gives_a_report_that_says_so() {
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let har = dir.path().join("empty.har");
+    std::fs::write(
+        &har,
+        r#"{"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": []}}"#,
+    )
+    .expect("write a HAR");
+    let report = report_json(&har);
+    assert_eq!(report["exchanges"], serde_json::json!([]));
+    // Tests run in the repository's root, the example site (lang = "zh-CN"): without --lang,
+    // the report is in the site's language.
+    let html = std::fs::read_to_string(har.with_extension("html")).expect("read the report");
+    assert!(html.contains("<html lang=\"zh-CN\""), "not in the site's language");
+    assert!(
+        html.contains("这份输入中没有 HTTP 交互"),
+        "the report should say there is no HTTP"
+    );
 }
