@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Records what docs/http-walkthrough.md shows: headless Chromium opening the example site served by
 # `profile serve --trace`, twice with the same browser profile (the first visit, then the
-# revisit), with tcpdump on loopback counting the TCP handshakes and closes. Run by hand, not a
-# test; about 10 s. Needs chromium (and tcpdump, as root, for the TCP part; skipped without it):
-#   apt-get install -y chromium tcpdump
+# revisit), with dumpcap recording the port on loopback and `profile report` explaining the
+# capture. Run by hand, not a test; about 10 s. Needs chromium (and dumpcap, as root, for the
+# capture; skipped without it):
+#   apt-get install -y chromium tshark
 # Usage: bench/walkthrough.sh [OUTDIR]   (PROFILE_BIN=path/to/profile, PORT=5000,
 #                                        INTERNAL=1 to trace the live-reload stream too)
 # Writes OUTDIR/trace.txt (the server's stdout: start-up lines and the trace), OUTDIR/capture.har,
-# OUTDIR/access.log (stderr), OUTDIR/tcp.txt (tcpdump's SYN/FIN/RST lines) and OUTDIR/visit-N.html
-# (the DOM Chromium dumped) and OUTDIR/visits.txt (where each visit starts in trace.txt).
+# OUTDIR/access.log (stderr), OUTDIR/capture.pcapng (every packet to or from the port),
+# OUTDIR/report.html, report.mmd, report.json and figures/ (what `profile report` makes of the
+# capture), OUTDIR/visit-N.html (the DOM Chromium dumped) and OUTDIR/visits.txt (where each
+# visit starts in trace.txt).
 # OUTDIR defaults to a new directory under /tmp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,10 +30,10 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
 tmp=$(mktemp -d /tmp/walkthrough-run.XXXXXX)
 server_pid=
-tcpdump_pid=
+dumpcap_pid=
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -n "$tcpdump_pid" ] && kill "$tcpdump_pid" 2>/dev/null || true
+  [ -n "$dumpcap_pid" ] && kill "$dumpcap_pid" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -39,14 +42,12 @@ trap cleanup EXIT
 mkdir "$tmp/site"
 cp -r "$root/site.toml" "$root/content" "$root/assets" "$tmp/site/"
 
-if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
-  # Only the segments that open or close a connection: SYN, FIN, RST.
-  tcpdump -i lo -n -l "tcp port $port and (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0)" \
-    >"$out/tcp.txt" 2>"$tmp/tcpdump.err" &
-  tcpdump_pid=$!
+if command -v dumpcap >/dev/null && [ "$(id -u)" = 0 ]; then
+  dumpcap -q -i lo -f "tcp port $port" -w "$out/capture.pcapng" 2>"$tmp/dumpcap.err" &
+  dumpcap_pid=$!
   sleep 1
 else
-  echo "(no tcpdump, or not root: no TCP capture)" >"$out/tcp.txt"
+  echo "(no dumpcap, or not root: no capture)" >&2
 fi
 
 (cd "$tmp/site" && exec "$bin" serve --port "$port" --trace ${INTERNAL:+--trace-internal} --har "$out/capture.har" \
@@ -77,12 +78,13 @@ browse 2
 sleep 1
 
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
-if [ -n "$tcpdump_pid" ]; then
+if [ -n "$dumpcap_pid" ]; then
   sleep 0.5
-  kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null || true; tcpdump_pid=
+  kill -INT "$dumpcap_pid"; wait "$dumpcap_pid" 2>/dev/null || true; dumpcap_pid=
+  "$bin" report "$out/capture.pcapng" --lang en -o "$out/report.html" --mermaid \
+    --svg "$out/figures" --json "$out/report.json"
 fi
 
 echo "exchanges traced: $(grep -c '^── ' "$out/trace.txt")"
 grep '^── \|^> [A-Z]* \|^< HTTP' "$out/trace.txt" || true
-echo "TCP SYNs to port $port: $(grep -c "> 127.0.0.1.$port: Flags \[S\]" "$out/tcp.txt" || true)"
 echo "written to $out"
