@@ -315,7 +315,7 @@ fn a_cmyk_jpeg_goes_through_its_embedded_profile() {
         ]));
     let want: Vec<u8> = reference
         .split_whitespace()
-        .map(|n| n.parse().unwrap())
+        .map(|n| n.parse::<u8>().unwrap())
         .collect();
     let close = |got: [u8; 3]| got.iter().zip(&want).all(|(a, b)| a.abs_diff(*b) <= 6);
     // The profile matters: the decoder's plain CMYK → RGB is visibly off.

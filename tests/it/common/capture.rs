@@ -206,7 +206,7 @@ pub fn tshark_view(capture: &Path, port: u16) -> TsharkView {
         .concat(),
     )
     .lines()
-    .filter_map(|line| line.trim().parse().ok())
+    .filter_map(|line| line.trim().parse::<u16>().ok())
     .collect();
     statuses.sort_unstable();
     TsharkView {
