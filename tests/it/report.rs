@@ -1,13 +1,13 @@
 //! `profile report` on real captures: dumpcap records the loopback interface while headless
 //! Chromium opens the example page, revisits it and asks for a page that does not exist, served
-//! in turn by `profile serve`, nginx and `python3 -m http.server`. The report's counts of TCP
-//! connections and HTTP exchanges, and its statuses, must be what tshark itself reads from the
-//! same file (`-z conv,tcp`, `-Y http.request`, `-Y http.response`); the visit must show what
+//! in turn by `profile serve`, nginx, `python3 -m http.server` and the lab's Flask app. The
+//! report's counts of TCP connections and HTTP exchanges, and its statuses, must be what tshark
+//! itself reads from the same file (`-z conv,tcp`, `-Y http.request`, `-Y http.response`); the visit must show what
 //! the lab is about (200, a 206 for the audio where the host answers ranges, 304 on the revisit,
 //! 404), and the HTML report must be one self-contained page.
 //!
-//! Chromium, dumpcap/tshark, nginx and python3 come from Debian packages (`.ci/run` installs
-//! them); without them a test says `skipped: …` and passes, unless `PROFILE_REQUIRE_BROWSER=1` /
+//! Chromium, dumpcap/tshark, nginx and python3 come from Debian packages, Flask from PyPI
+//! (`.ci/run` installs them); without them a test says `skipped: …` and passes, unless `PROFILE_REQUIRE_BROWSER=1` /
 //! `PROFILE_REQUIRE_TOOLS=1`. Capturing needs root (CI runs as root).
 
 use crate::common;
@@ -79,6 +79,29 @@ fn report_of_a_visit_to_python_http_server_agrees_with_tshark() {
     // http.server ignores Range (the audio comes whole, 200) and answers If-Modified-Since.
     let statuses = check_against_tshark(&capture, port);
     for status in [200, 304, 404] {
+        assert!(statuses.contains(&status), "no {status} in {statuses:?}");
+    }
+}
+
+#[test]
+fn report_of_a_visit_to_the_flask_development_server_agrees_with_tshark() {
+    let test = "tests/it/report.rs Flask";
+    let Some(chromium) = ready(test) else {
+        return;
+    };
+    if !hosts::have_flask(test) {
+        return;
+    }
+    let site = common::Site::example();
+    let dist = site.outside("dist");
+    site.build_into(&dist);
+    let server = hosts::start_flask(&dist);
+    let port = server.addr().port();
+    let capture = visit(&chromium, &server.origin(), port);
+    drop(server);
+    // Werkzeug answers ranges (206) and both validators (304), and closes every connection.
+    let statuses = check_against_tshark(&capture, port);
+    for status in [200, 206, 304, 404] {
         assert!(statuses.contains(&status), "no {status} in {statuses:?}");
     }
 }
@@ -408,7 +431,10 @@ fn a_har_without_http_gives_a_report_that_says_so() {
     // Tests run in the repository's root, the example site (lang = "zh-CN"): without --lang,
     // the report is in the site's language.
     let html = std::fs::read_to_string(har.with_extension("html")).expect("read the report");
-    assert!(html.contains("<html lang=\"zh-CN\""), "not in the site's language");
+    assert!(
+        html.contains("<html lang=\"zh-CN\""),
+        "not in the site's language"
+    );
     assert!(
         html.contains("这份输入中没有 HTTP 交互"),
         "the report should say there is no HTTP"

@@ -377,6 +377,68 @@ impl PythonServer {
     }
 }
 
+/// The lab's original server: a Flask app on Werkzeug's development server, answering every path
+/// from `dist` with `send_from_directory` (ETag and Last-Modified validators, ranges, 404).
+const FLASK_APP: &str = r#"
+import sys
+from flask import Flask, send_from_directory
+dist, port = sys.argv[1], int(sys.argv[2])
+app = Flask(__name__, static_folder=None)
+
+@app.route("/", defaults={"path": "index.html"})
+@app.route("/<path:path>")
+def files(path):
+    if path.endswith("/"):
+        path += "index.html"
+    return send_from_directory(dist, path)
+
+app.run(host="127.0.0.1", port=port)
+"#;
+
+/// Whether `python3` can import Flask; `false` after printing that `test` skips. Panics when it
+/// is missing but required (`PROFILE_REQUIRE_TOOLS=1`).
+pub fn have_flask(test: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", "import flask"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success())
+        || missing(
+            test,
+            "Flask for python3 (import flask fails)",
+            "python3 -m pip install flask",
+        )
+}
+
+/// Starts the lab's Flask app on `dist`. Check [`have_flask`] first.
+pub fn start_flask(dist: &Path) -> PythonServer {
+    let dir = tempfile::tempdir().expect("create a temporary directory for the server's log");
+    let log = dir.path().join("server.log");
+    let app = dir.path().join("app.py");
+    fs::write(&app, FLASK_APP).expect("write the Flask app");
+    let probe = Probe {
+        target: "/",
+        server: "Werkzeug",
+    };
+    let process = start(
+        "the Flask development server",
+        probe,
+        |port| {
+            let file = fs::File::create(&log).expect("create the server's log");
+            let mut command = Command::new("python3");
+            command
+                .arg(&app)
+                .arg(dist)
+                .arg(port.to_string())
+                .stdout(file.try_clone().expect("share the log file"))
+                .stderr(file);
+            command
+        },
+        || read_log(&log),
+    );
+    PythonServer { process, _dir: dir }
+}
+
 /// Everything but the unreserved characters and `/` is escaped in a `file://` path.
 const PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/')
