@@ -7,8 +7,9 @@
 //! 404), and the HTML report must be one self-contained page.
 //!
 //! Chromium, dumpcap/tshark, nginx and python3 come from Debian packages, Flask from PyPI
-//! (`.ci/run` installs them); without them a test says `skipped: …` and passes, unless `PROFILE_REQUIRE_BROWSER=1` /
-//! `PROFILE_REQUIRE_TOOLS=1`. Capturing needs root (CI runs as root).
+//! (`.ci/run` installs them); without them a test says `skipped: …` and passes, unless
+//! `PROFILE_REQUIRE_BROWSER=1` / `PROFILE_REQUIRE_TOOLS=1`. Capturing needs root (CI runs as
+//! root).
 
 use crate::common;
 
