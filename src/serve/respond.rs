@@ -17,9 +17,13 @@ use crate::coding::Encoding;
 use crate::hashing::FileStamp;
 use crate::output::{Body, Entry};
 use std::sync::Arc;
+use tiny_http::framing::{self, Framing, FramingError};
 
 /// The `Server` header.
 pub const SERVER: &str = concat!("profile/", env!("CARGO_PKG_VERSION"));
+
+/// The methods the server allows (`Allow` on `OPTIONS` and every 405).
+pub const ALLOW: &str = "GET, HEAD, OPTIONS";
 
 /// HTML pages and other unfingerprinted files: the browser keeps them but asks each time
 /// (a cheap 304 when nothing changed), so an edit always shows.
@@ -50,55 +54,39 @@ impl<'a> RequestInfo<'a> {
     }
 
     /// Whether the connection ends after this exchange (RFC 9112 §9.3): the client asked, or
-    /// it is HTTP/1.0 without keep-alive, or the request announced a body, which this server
-    /// never reads (so its bytes cannot be told from a next request; the patched tiny_http
-    /// closes such connections by the same rule).
+    /// it is HTTP/1.0 without keep-alive, or the request's body is left unread (any but a
+    /// chunked one, which the patched tiny_http reads and throws away before the request gets
+    /// here; its connection closes by the same rule), so that its bytes cannot be told from a
+    /// next request.
     pub fn wants_close(&self) -> bool {
         let connection = self.header("Connection").unwrap_or("").to_ascii_lowercase();
         let has = |token: &str| connection.split(',').any(|t| t.trim() == token);
-        let announces_body = self.header("Transfer-Encoding").is_some()
-            || self
-                .header("Content-Length")
-                .is_some_and(|v| v.trim() != "0");
-        has("close") || (self.version < (1, 1) && !has("keep-alive")) || announces_body
+        let body_left_unread = !matches!(
+            self.framing(),
+            Ok(Framing::NoBody | Framing::Length(0) | Framing::Chunked)
+        );
+        has("close") || (self.version < (1, 1) && !has("keep-alive")) || body_left_unread
     }
 
-    /// Whether the request's body framing is one RFC 9112 §6 lets a server answer (the body
-    /// itself is never read). On HTTP/1.1, a `Transfer-Encoding` must end in `chunked` (a server
-    /// MUST answer 400 otherwise, §6.1) and must not come with a `Content-Length` (a likely
-    /// smuggling attempt that "ought to be handled as an error", §6.3); a `Content-Length` must
-    /// be digits, the same in every field (400 otherwise, §6.3). HTTP/1.0 knows no
-    /// `Transfer-Encoding`: its framing is then taken as faulty, and the request answered and
-    /// its connection closed (§6.1), which [`RequestInfo::wants_close`] sees to.
+    /// How the request's body is framed, decided from its head (RFC 9112 §6.3: see
+    /// [`tiny_http::framing::body_framing`], which the server's connections use too).
+    pub fn framing(&self) -> Result<Framing, FramingError> {
+        framing::body_framing(self.version, self.headers.iter().copied())
+    }
+
+    /// Whether the request's body framing is one RFC 9112 §6 lets a server answer: a
+    /// `Content-Length` that is a decimal within `u64` (a list of identical values is that
+    /// value, RFC 9110 §8.6), or, on HTTP/1.1 only, a `Transfer-Encoding` ending in `chunked`
+    /// without a `Content-Length`. Any other framing is faulty: 400 and close, whatever the
+    /// method (§6.1, §6.3), as where the next request starts cannot be known.
     pub fn framing_is_valid(&self) -> bool {
-        let values = |name: &'static str| {
-            self.headers
-                .iter()
-                .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-                .flat_map(|(_, v)| v.split(','))
-                .map(str::trim)
-        };
-        if values("Transfer-Encoding").next().is_some() {
-            return self.version < (1, 1)
-                || (values("Transfer-Encoding")
-                    .next_back()
-                    .is_some_and(|c| c.eq_ignore_ascii_case("chunked"))
-                    && values("Content-Length").next().is_none());
-        }
-        let mut lengths = values("Content-Length");
-        match lengths.next() {
-            None => true,
-            Some(first) => {
-                !first.is_empty()
-                    && first.bytes().all(|b| b.is_ascii_digit())
-                    && lengths.all(|other| other == first)
-            }
-        }
+        self.framing().is_ok()
     }
 
     /// Whether the request's `Host` is one RFC 9112 §3.2 lets a server answer: exactly one on
-    /// HTTP/1.1 (at most one on 1.0), and a value that can be a host and port (or empty). The
-    /// server must answer any other with 400; it serves the same site whatever the host.
+    /// HTTP/1.1 (at most one on 1.0), and a value that can be a host and port. Not empty: an
+    /// `http` URI has a non-empty host (RFC 9110 §4.2.1). The server must answer any other with
+    /// 400; it serves the same site whatever the host.
     pub fn host_is_valid(&self) -> bool {
         let mut hosts = self
             .headers
@@ -109,9 +97,12 @@ impl<'a> RequestInfo<'a> {
             (_, Some(_)) => false,
             (None, None) => self.version < (1, 1),
             // uri-host [ ":" port ] (RFC 3986 §3.2.2): reg-name, IPv4 or [IP-literal] characters.
-            (Some(value), None) => value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b)),
+            (Some(value), None) => {
+                !value.is_empty()
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b))
+            }
         }
     }
 }
@@ -243,9 +234,18 @@ pub fn respond(
             text_reply(414, "414 URI Too Long\n")
         }
         "GET" | "HEAD" => respond_to_get(request, output, built, live_reload, file_stamp),
+        // RFC 9110 §9.3.7: the methods this server allows, for `*` (the server as a whole,
+        // RFC 9112 §3.2.4) and every path alike; no content, so `Content-Length: 0` (a 204 may
+        // not carry one, §8.6).
+        "OPTIONS" if options_target(request.target) => Reply {
+            status: 200,
+            headers: vec![("Allow", ALLOW.into()), ("Content-Length", "0".into())],
+            body: ReplyBody::Empty,
+        },
+        "OPTIONS" => text_reply(400, "400 Bad Request: not a request-target.\n"),
         _ => {
             let mut reply = text_reply(405, "405 Method Not Allowed: this server only reads.\n");
-            reply.headers.push(("Allow", "GET, HEAD".into()));
+            reply.headers.push(("Allow", ALLOW.into()));
             reply
         }
     };
@@ -264,6 +264,17 @@ pub fn respond(
         reply.body = ReplyBody::Empty;
     }
     reply
+}
+
+/// Whether `target` is a request-target `OPTIONS` may name (RFC 9112 §3.2): `*`, a path
+/// (origin-form) or an absolute `http(s)` URI.
+fn options_target(target: &str) -> bool {
+    let scheme = |s: &str| {
+        target
+            .get(..s.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(s))
+    };
+    target == "*" || target.starts_with('/') || scheme("http://") || scheme("https://")
 }
 
 fn respond_to_get(
@@ -673,7 +684,7 @@ mod tests {
         };
         let reply = respond(&post, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
         assert_eq!(reply.status, 405);
-        assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
+        assert_eq!(reply.header("Allow"), Some("GET, HEAD, OPTIONS"));
 
         let redirect = get("/about?x=1", &[]);
         assert_eq!(redirect.status, 301);
@@ -776,12 +787,13 @@ mod tests {
             "localhost",
             "[::1]:8080",
             "xn--fsq.example",
-            "",
         ] {
             assert_eq!(ask((1, 1), &[("Host", good)]), 200, "{good:?}");
         }
-        for bad in ["a b", "a/b", "a\"b", "a@b@c\u{0}", "<x>"] {
+        // An `http` URI's host is not empty (RFC 9110 §4.2.1).
+        for bad in ["a b", "a/b", "a\"b", "a@b@c\u{0}", "<x>", ""] {
             assert_eq!(ask((1, 1), &[("Host", bad)]), 400, "{bad:?}");
+            assert_eq!(ask((1, 0), &[("Host", bad)]), 400, "{bad:?}");
         }
         // Before the method is looked at: 400, not 405.
         let post = RequestInfo {
@@ -818,11 +830,14 @@ mod tests {
         ));
         assert!(ask((1, 1), &[("Transfer-Encoding", "chunked")]));
         assert!(ask((1, 1), &[("Transfer-Encoding", "gzip, Chunked")]));
-        // HTTP/1.0: answered, and the connection closed.
-        assert!(ask(
+        // HTTP/1.0 knows no Transfer-Encoding: faulty framing (RFC 9112 §6.1).
+        assert!(!ask((1, 0), &[("Transfer-Encoding", "chunked")]));
+        assert!(!ask(
             (1, 0),
             &[("Transfer-Encoding", "gzip"), ("Content-Length", "x")]
         ));
+        // Not a decimal within u64.
+        assert!(!ask((1, 1), &[("Content-Length", "99999999999999999999")]));
 
         assert!(!ask((1, 1), &[("Content-Length", "")]));
         assert!(!ask((1, 1), &[("Content-Length", "abc")]));
@@ -838,6 +853,83 @@ mod tests {
             (1, 1),
             &[("Transfer-Encoding", "chunked"), ("Content-Length", "4")]
         ));
+    }
+
+    #[test]
+    fn options_lists_the_allowed_methods() {
+        let ask = |target: &str| {
+            let request = RequestInfo {
+                method: "OPTIONS",
+                target,
+                version: (1, 1),
+                headers: &[("Host", "localhost")],
+            };
+            respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None)
+        };
+        for target in ["*", "/", "/any/path", "/about/", "http://localhost/x"] {
+            let reply = ask(target);
+            assert_eq!(reply.status, 200, "{target}");
+            assert_eq!(
+                reply.header("Allow"),
+                Some("GET, HEAD, OPTIONS"),
+                "{target}"
+            );
+            assert_eq!(reply.header("Content-Length"), Some("0"), "{target}");
+            assert_eq!(reply.body, ReplyBody::Empty, "{target}");
+        }
+        assert_eq!(ask("garbage").status, 400);
+        assert_eq!(
+            ask(&format!("/{}", "a".repeat(resolve::MAX_TARGET_LEN))).status,
+            414
+        );
+    }
+
+    /// Framing is decided before the method (RFC 9112 §6.3): a faulty one is a 400 and close
+    /// for every method; a chunked body (read and thrown away by the server) leaves the method
+    /// to decide and the connection open; any other body left unread closes it.
+    #[test]
+    fn framing_is_decided_before_the_method() {
+        let ask = |method: &str, version: (u8, u8), fields: &[(&str, &str)]| {
+            let mut headers = vec![("Host", "x")];
+            headers.extend_from_slice(fields);
+            let request = RequestInfo {
+                method,
+                target: "/",
+                version,
+                headers: &headers,
+            };
+            let reply = respond(&request, &site(), UNIX_EPOCH, UNIX_EPOCH, None);
+            (reply.status, reply.header("Connection") == Some("close"))
+        };
+        for method in ["POST", "PUT", "DELETE", "GET", "OPTIONS", "BREW"] {
+            for fields in [
+                &[("Content-Length", "99999999999999999999")][..],
+                &[("Content-Length", "5, 6")],
+                &[("Content-Length", "5"), ("Content-Length", "6")],
+                &[("Transfer-Encoding", "chunked"), ("Content-Length", "5")],
+                &[("Transfer-Encoding", "gzip")],
+            ] {
+                assert_eq!(
+                    ask(method, (1, 1), fields),
+                    (400, true),
+                    "{method} {fields:?}"
+                );
+            }
+            let te = [("Transfer-Encoding", "chunked")];
+            assert_eq!(ask(method, (1, 0), &te), (400, true), "{method} 1.0");
+        }
+        let chunked = [("Transfer-Encoding", "chunked")];
+        assert_eq!(ask("POST", (1, 1), &chunked), (405, false));
+        assert_eq!(ask("GET", (1, 1), &chunked), (200, false));
+        assert_eq!(ask("OPTIONS", (1, 1), &chunked), (200, false));
+        assert_eq!(
+            ask("POST", (1, 1), &[("Content-Length", "5, 5")]),
+            (405, true)
+        );
+        assert_eq!(
+            ask("POST", (1, 1), &[("Content-Length", "0")]),
+            (405, false)
+        );
     }
 
     #[test]

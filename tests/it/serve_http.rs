@@ -216,12 +216,16 @@ fn head_sends_the_headers_of_get_without_a_body() {
 #[test]
 fn other_methods_get_405_with_allow() {
     let served = Served::start(test_site());
-    for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH", "BREW", "TRACE"] {
+    for method in ["POST", "PUT", "DELETE", "PATCH", "BREW", "TRACE"] {
         for target in ["/", "/missing", "/index.html"] {
             let raw = http::request_bytes(method, target, &[("Connection", "close")]);
             let response = http::exchange(served.addr, &raw, false);
             assert_status(&response, 405, &format!("{method} {target}"));
-            assert_eq!(response.header("Allow"), Some("GET, HEAD"), "{method}");
+            assert_eq!(
+                response.header("Allow"),
+                Some("GET, HEAD, OPTIONS"),
+                "{method}"
+            );
             assert_eq!(
                 response.content_length(),
                 Some(response.body.len() as u64),
@@ -230,13 +234,17 @@ fn other_methods_get_405_with_allow() {
             response.assert_no_duplicate_headers();
         }
     }
-    // `OPTIONS *` is a valid request-target for OPTIONS only; it is still not allowed here.
-    let response = http::exchange(
-        served.addr,
-        b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-        false,
-    );
-    assert_status(&response, 405, "OPTIONS *");
+    // OPTIONS names them, for the server (`*`, RFC 9112 §3.2.4) and any path alike, with no
+    // content (RFC 9110 §9.3.7).
+    for target in ["*", "/", "/missing"] {
+        let raw =
+            format!("OPTIONS {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let response = http::exchange(served.addr, raw.as_bytes(), false);
+        assert_status(&response, 200, &format!("OPTIONS {target}"));
+        assert_eq!(response.header("Allow"), Some("GET, HEAD, OPTIONS"));
+        assert_eq!(response.header("Content-Length"), Some("0"));
+        response.assert_no_duplicate_headers();
+    }
 }
 
 /// This server never reads request bodies: a request that announces one is answered with
@@ -1333,21 +1341,25 @@ fn an_absurd_content_length_does_not_kill_the_server() {
     assert_status(&response, 200, "GET / afterwards");
 }
 
-/// A chunked request body is never read as a request of its own: the request is answered with
-/// `Connection: close` and the connection closed, whatever its chunks hold.
+/// A chunked request body is never read as a request of its own: it is read to its end and
+/// thrown away (its framing checked), the request answered, and the connection goes on with the
+/// request after the body, whatever the chunks hold.
 #[test]
 fn a_chunked_request_body_is_never_taken_for_a_request() {
     let served = Served::start(test_site());
     let mut conn = served.conn();
     let smuggled = "GET /notes/ HTTP/1.1\r\nHost: x\r\n\r\n";
     let raw = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{smuggled}\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{smuggled}\r\n0\r\n\r\n\
+         GET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         smuggled.len()
     );
     conn.send(raw.as_bytes());
     let response = conn.read_response().unwrap();
     assert_status(&response, 405, "chunked POST");
-    assert_eq!(response.header("Connection"), Some("close"));
+    assert_eq!(response.header("Connection"), None);
+    let next = conn.read_response().unwrap();
+    assert_status(&next, 404, "the request after the body, not the one in it");
     assert!(
         conn.closed_quietly(Duration::from_secs(3)),
         "the chunk was answered as a request"

@@ -60,6 +60,13 @@ enum ReadError {
     Idle,
     /// profile patch: the request line alone is larger than `max_head_bytes` (414)
     TargetTooLong,
+    /// profile patch: the method alone is larger than `max_head_bytes`: not one this server
+    /// implements (501; 414 is about the target, RFC 9110 §15.5.15)
+    MethodTooLong,
+    /// profile patch: a chunked body whose framing is faulty (RFC 9112 §7.1: 400)
+    FaultyBody,
+    /// profile patch: a chunked body longer than `max_discarded_body` (413)
+    BodyTooLarge,
 }
 
 impl ReadError {
@@ -67,19 +74,23 @@ impl ReadError {
     /// connection is closed without a word (idle, gone, or failed).
     fn status(&self) -> Option<u16> {
         match self {
-            ReadError::WrongRequestLine | ReadError::WrongHeader => Some(400),
+            ReadError::WrongRequestLine | ReadError::WrongHeader | ReadError::FaultyBody => {
+                Some(400)
+            }
             ReadError::ReadIoError(e) if e.kind() == ErrorKind::TimedOut => Some(408),
             ReadError::ReadIoError(_) | ReadError::Idle => None,
             ReadError::ExpectationFailed => Some(417),
             ReadError::HeadTooLarge => Some(431),
             ReadError::TargetTooLong => Some(414),
+            ReadError::MethodTooLong => Some(501),
+            ReadError::BodyTooLarge => Some(413),
         }
     }
 }
 
 /// profile patch: writes the response with which tiny_http itself refuses a request or a
-/// connection (400, 408, 414, 417, 431, 503, 505): no body, and `Connection: close`, as the
-/// connection is closed after it (where a next request would start is not known). It carries
+/// connection (400, 408, 413, 414, 417, 431, 501, 503, 505): no body, and `Connection: close`,
+/// as the connection is closed after it (where a next request would start is not known). It carries
 /// `Server: server_name` (`ConnectionLimits::server_name`), so that it names the same server as
 /// the application's responses, and a `Date` (RFC 9110 §6.6.1). Written raw: `Response` drops
 /// any `Connection` field it is given. Errors are ignored: the connection closes anyway.
@@ -206,11 +217,22 @@ impl ClientConnection {
         let Some(started) = self.head_started else {
             return Ok(());
         };
-        let left = self.limits.head_timeout.saturating_sub(started.elapsed());
+        self.wait_until(started, self.limits.head_timeout)
+    }
+
+    /// profile patch: lets the next read wait no longer than what is left of `limit` from
+    /// `started` (a request head's, or a discarded body's: `discard_chunked_body`); a time
+    /// already up is a timeout (408).
+    fn wait_until(
+        &mut self,
+        started: std::time::Instant,
+        limit: std::time::Duration,
+    ) -> Result<(), ReadError> {
+        let left = limit.saturating_sub(started.elapsed());
         if left.is_zero() {
             return Err(ReadError::ReadIoError(IoError::new(
                 ErrorKind::TimedOut,
-                "request head too slow",
+                "request too slow",
             )));
         }
         let wait = self.limits.idle_timeout.map_or(left, |idle| idle.min(left));
@@ -222,6 +244,50 @@ impl ClientConnection {
             }
         }
         Ok(())
+    }
+
+    /// profile patch: reads a chunked request body that is not to be read by the application
+    /// (`read_request_bodies` off) and throws it away, checking its framing as it arrives
+    /// (`framing::ChunkedBody`): at most `max_discarded_body` bytes (413) within
+    /// `body_timeout` (408); a fault in the framing is a 400. Then the connection's next
+    /// request starts right after it, so the connection may stay open.
+    fn discard_chunked_body(&mut self) -> Result<(), ReadError> {
+        let started = std::time::Instant::now();
+        let mut body = crate::framing::ChunkedBody::new(self.limits.max_discarded_body);
+        let timed_out = || ReadError::ReadIoError(IoError::new(ErrorKind::TimedOut, "body"));
+        let result = loop {
+            if self.next_header_source.buffered() == 0 {
+                if let Err(e) = self.wait_until(started, self.limits.body_timeout) {
+                    break Err(e);
+                }
+            }
+            let chunk = match self.next_header_source.fill_buf() {
+                Ok([]) => {
+                    break Err(ReadError::ReadIoError(IoError::new(
+                        ErrorKind::ConnectionAborted,
+                        "Unexpected EOF",
+                    )))
+                }
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    break Err(timed_out());
+                }
+                Err(e) => break Err(ReadError::ReadIoError(e)),
+            };
+            match body.feed(chunk) {
+                Ok(used) => {
+                    self.next_header_source.consume(used);
+                    if body.is_done() {
+                        break Ok(());
+                    }
+                }
+                Err(crate::framing::ChunkedError::Malformed) => break Err(ReadError::FaultyBody),
+                Err(crate::framing::ChunkedError::TooLarge) => break Err(ReadError::BodyTooLarge),
+            }
+        };
+        self.end_head_deadline();
+        result
     }
 
     /// profile patch: puts back the idle timeout after a head read with its deadline.
@@ -248,17 +314,19 @@ impl ClientConnection {
 
     fn read_head_into(&mut self, head: &mut Vec<u8>) -> Result<Head, ReadError> {
         // A request line larger than the whole head may be is a request-target longer than we
-        // parse: 414, as RFC 9112 §3 requires.
-        let too_long = |e| match e {
-            ReadError::HeadTooLarge => ReadError::TargetTooLong,
+        // parse: 414, as RFC 9112 §3 requires; or, when no space has ended the method, a method
+        // longer than any we implement: 501 (RFC 9110 §9.1; 414 is about the target).
+        let too_long = |e, head: &[u8]| match e {
+            ReadError::HeadTooLarge if head.contains(&b' ') => ReadError::TargetTooLong,
+            ReadError::HeadTooLarge => ReadError::MethodTooLong,
             e => e,
         };
-        self.read_line(head).map_err(too_long)?;
+        self.read_line(head).map_err(|e| too_long(e, head))?;
         // One empty line before the request line is ignored, as RFC 9112 §2.2 asks for
         // robustness (a client may end a body it sent with an extra CRLF).
         if head.as_slice() == b"\r\n" {
             head.clear();
-            self.read_line(head).map_err(too_long)?;
+            self.read_line(head).map_err(|e| too_long(e, head))?;
         }
         let request_line = parse_request_line(head)?;
         loop {
@@ -294,13 +362,37 @@ impl ClientConnection {
         self.head_started = None;
         self.end_head_deadline();
 
+        // profile patch: the body's framing is decided first, for every method (RFC 9112
+        // §6.3). When bodies are not read, a chunked one is still read (bounded), its framing
+        // checked and its data thrown away, so that a fault in it is a 400 whatever the method,
+        // and the connection can go on after it; any other body is left unread, and the
+        // connection closes after the response.
+        let framing = crate::framing::body_framing(
+            (version.0, version.1),
+            headers
+                .iter()
+                .map(|h| (h.field.as_str().as_str(), h.value.as_str())),
+        );
+        let discarded = !self.limits.read_request_bodies
+            && version == HTTPVersion(1, 1)
+            && framing == Ok(crate::framing::Framing::Chunked);
+        if discarded {
+            self.discard_chunked_body()?;
+        }
+        let left_unread = !self.limits.read_request_bodies
+            && !discarded
+            && !matches!(
+                framing,
+                Ok(crate::framing::Framing::NoBody | crate::framing::Framing::Length(0))
+            );
+
         // building the writer for the request
         let writer = self.sink.next().unwrap();
 
         // profile patch: a request whose bytes end with its head leaves the reader where it is,
         // for the next head; only one that may go on (a body, an upgrade) hands it over, which
         // costs a channel and its allocations.
-        let data_source: Box<dyn Read + Send> = if may_read_on(&headers) {
+        let data_source: Box<dyn Read + Send> = if !discarded && may_read_on(&headers) {
             // follow-up for next potential request
             let mut data_source = self.source.next().unwrap();
             std::mem::swap(&mut self.next_header_source, &mut data_source);
@@ -309,9 +401,10 @@ impl ClientConnection {
             Box::new(std::io::empty())
         };
 
-        // profile patch: with `read_request_bodies` off, a request with a body is the last one
+        // profile patch: with `read_request_bodies` off, a request whose body is left unread
+        // is the last one
         let read_body = self.limits.read_request_bodies || !announces_body(&headers);
-        if !read_body {
+        if left_unread {
             self.no_more_requests = true;
         }
 

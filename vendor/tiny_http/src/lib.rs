@@ -117,6 +117,8 @@ mod connection;
 mod request;
 mod response;
 mod util;
+// profile patch: request framing (RFC 9112 §6.3) and chunked bodies, shared with the application
+pub mod framing;
 
 /// The main class of this library.
 ///
@@ -237,12 +239,20 @@ pub struct ConnectionLimits {
     /// The most connections served at once (each holds one thread); further connections get
     /// 503 and are closed at once.
     pub max_connections: usize,
-    /// When false, request bodies are never read: a request that announces one (any
-    /// `Transfer-Encoding`, or a `Content-Length` other than 0) gets an empty body reader and
-    /// its connection is closed after the response, since the unread bytes cannot be told
-    /// apart from a next request. For servers that only answer GET and HEAD: no client can
+    /// When false, request bodies are never given to the application: a request that
+    /// announces one gets an empty body reader. A chunked one (HTTP/1.1) is read and thrown
+    /// away first (`max_discarded_body`); after any other (a `Content-Length` other than 0,
+    /// or faulty framing) the connection is closed after the response, since the unread bytes
+    /// cannot be told apart from a next request. For servers that only answer GET and HEAD: no client can
     /// then hold a thread by trickling a body, or make the server allocate its length.
     pub read_request_bodies: bool,
+    /// profile patch: with `read_request_bodies` off, a chunked request body is still read,
+    /// its framing checked and its data thrown away (`framing::ChunkedBody`), so that a bad
+    /// one gets `400` before the method is looked at and a good one leaves the connection
+    /// open: at most this many bytes of it (framing included; `413` and close beyond)...
+    pub max_discarded_body: u64,
+    /// ...within this time from the end of its head (`408` and close beyond).
+    pub body_timeout: Duration,
     /// The `Server` field of the responses tiny_http writes itself (its refusals: 400, 408,
     /// 414, 417, 431, 503, 505; a `500` for a request dropped unanswered; `100 Continue`), so
     /// that they name the same server as the application's own. It must be a valid field value
@@ -259,6 +269,8 @@ impl Default for ConnectionLimits {
             max_head_bytes: 16 * 1024,
             max_connections: 1024,
             read_request_bodies: true,
+            max_discarded_body: 1024 * 1024,
+            body_timeout: Duration::from_secs(5),
             server_name: "tiny-http (Rust)",
         }
     }
