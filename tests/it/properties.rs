@@ -29,6 +29,7 @@ use profile::serve::http::{
 };
 use profile::serve::resolve::{resolve, Resolution};
 use profile::serve::respond::{respond, ReplyBody, RequestInfo};
+use tiny_http::framing::{ChunkedBody, ChunkedError};
 
 /// `n` cases, with failures saved where proptest replays them from on every run. (The default
 /// location is derived from `src/lib.rs`, which proptest cannot find from `tests/`.)
@@ -1187,5 +1188,73 @@ proptest! {
         prop_assert_eq!(&config.profile.audio.written, &values[4].trim().replace('\\', "/"));
         prop_assert_eq!(&config.title, values[0].trim());
         prop_assert_eq!(config.profile.logo.position, (5, 8));
+    }
+}
+
+// ---- chunked request bodies (issue 18; the fuzz target `request_framing` checks the same) ----
+
+/// Feeds `bytes` to a `ChunkedBody` bounded at `max`, cut into pieces at `cuts`: the bytes the
+/// body took and whether it is complete, or the error.
+fn read_chunked(bytes: &[u8], cuts: &[usize], max: u64) -> Result<(usize, bool), ChunkedError> {
+    let mut reader = ChunkedBody::new(max);
+    let (mut taken, mut at) = (0, 0);
+    let mut ends: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    ends.sort_unstable();
+    ends.push(bytes.len());
+    for end in ends {
+        if end < at || reader.is_done() {
+            continue;
+        }
+        let used = reader.feed(&bytes[at..end])?;
+        assert!(
+            reader.is_done() || used == end - at,
+            "an incomplete body takes every byte"
+        );
+        taken += used;
+        at = end;
+    }
+    Ok((taken, reader.is_done()))
+}
+
+/// Bytes made mostly of what chunked framing is made of, so that generated inputs get deep.
+fn chunked_like() -> impl Strategy<Value = Vec<u8>> {
+    vec(
+        prop_oneof![
+            select(b"0123456789abcdefABCDEF;=\"\\ \t\r\n:xX_-+".to_vec()),
+            any::<u8>(),
+        ],
+        0..80,
+    )
+}
+
+proptest! {
+    #![proptest_config(cases(2000))]
+
+    #[test]
+    fn a_chunked_body_reads_the_same_however_it_is_split(
+        bytes in chunked_like(),
+        cuts in vec(any::<usize>(), 0..8),
+    ) {
+        let max = 1 << 16;
+        prop_assert_eq!(read_chunked(&bytes, &[], max), read_chunked(&bytes, &cuts, max));
+    }
+
+    #[test]
+    fn a_valid_chunked_body_is_read_to_its_end_and_no_further(
+        chunks in vec(vec(any::<u8>(), 1..40), 0..6),
+        cuts in vec(any::<usize>(), 0..8),
+        upper in any::<bool>(),
+    ) {
+        let mut body = Vec::new();
+        for chunk in &chunks {
+            let size = if upper { format!("{:X}", chunk.len()) } else { format!("{:x}", chunk.len()) };
+            body.extend_from_slice(format!("{size};a=b;q=\"x y\"\r\n").as_bytes());
+            body.extend_from_slice(chunk);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"0\r\nX-Trailer: v\r\n\r\n");
+        let len = body.len();
+        body.extend_from_slice(b"GET / HTTP/1.1\r\n");
+        prop_assert_eq!(read_chunked(&body, &cuts, 1 << 20), Ok((len, true)));
     }
 }
