@@ -200,6 +200,8 @@ impl ChunkedBody {
                 let take = usize::try_from(left).map_or(rest, |left| left.min(rest));
                 at += take;
                 let left = left - take as u64;
+                // At most what `SizeLf` let through: within the bound.
+                self.used += take as u64;
                 self.state = if left == 0 {
                     State::DataCr
                 } else {
@@ -207,13 +209,15 @@ impl ChunkedBody {
                 };
                 continue;
             }
+            // Counted byte by byte, so that the bound is met at the same byte however the body
+            // is split into reads.
+            if self.used >= self.max_bytes {
+                return Err(ChunkedError::TooLarge);
+            }
+            self.used += 1;
             let byte = bytes[at];
             at += 1;
             self.state = self.step(byte)?;
-        }
-        self.used = self.used.saturating_add(at as u64);
-        if self.used > self.max_bytes {
-            return Err(ChunkedError::TooLarge);
         }
         Ok(at)
     }
@@ -611,6 +615,15 @@ mod test {
         assert_eq!(reader.feed(b"1"), Ok(1));
         let result = (0..20).try_for_each(|_| reader.feed(b";aaaaaaaa").map(drop));
         assert_eq!(result, Err(ChunkedError::TooLarge));
+        // A chunk is measured against what is left of the bound at its size line, whether the
+        // bytes before it came in the same read or not (found by the fuzz target
+        // `request_framing`: the bound was counted from the start of the read).
+        for split in 0..=9 {
+            let body = b"1\r\nx\r\ne\r\n";
+            let mut reader = ChunkedBody::new(20);
+            let result = reader.feed(&body[..split]).and_then(|_| reader.feed(&body[split..]));
+            assert_eq!(result, Err(ChunkedError::TooLarge), "split at {}", split);
+        }
         // Exactly the bound fits.
         let body = b"5\r\nhello\r\n0\r\n\r\n";
         let mut reader = ChunkedBody::new(body.len() as u64);
