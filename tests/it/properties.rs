@@ -1195,7 +1195,11 @@ proptest! {
 
 /// Feeds `bytes` to a `ChunkedBody` bounded at `max`, cut into pieces at `cuts`: the bytes the
 /// body took and whether it is complete, or the error.
-fn read_chunked(bytes: &[u8], cuts: &[usize], max: u64) -> Result<(usize, bool), ChunkedError> {
+pub(crate) fn read_chunked(
+    bytes: &[u8],
+    cuts: &[usize],
+    max: u64,
+) -> Result<(usize, bool), ChunkedError> {
     let mut reader = ChunkedBody::new(max);
     let (mut taken, mut at) = (0, 0);
     let mut ends: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
