@@ -553,6 +553,40 @@ fn requests_in_other_versions_do_not_use_up_the_connections() {
     assert!(waited < ANSWER_WITHIN, "served after {waited:?}");
 }
 
+/// A chunked body that stops arriving is not waited for beyond `body_timeout` (RFC 9110
+/// §15.5.9): 408 and the connection closed, whether it stalls in a chunk's size line, in its
+/// data, or before the last chunk. The bound is shortened to 300 ms here; the default is 5 s.
+#[test]
+fn a_stalled_chunked_body_gets_408_and_the_connection_closed() {
+    let served = Served::start_with(Site::example(), |config| {
+        config.limits.body_timeout = Duration::from_millis(300);
+    });
+    for (n, partial) in ["5", "5\r\nab", "5\r\nabcde\r\n"].iter().enumerate() {
+        let started = Instant::now();
+        let mut conn = Conn::open(served.addr);
+        conn.set_read_timeout(ANSWER_WITHIN);
+        conn.send(
+            format!(
+                "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n{partial}"
+            )
+            .as_bytes(),
+        );
+        let response = conn
+            .read_response()
+            .unwrap_or_else(|e| panic!("stall {n} ({partial:?}): {e}"));
+        assert_eq!(response.status, 408, "stall {n} ({partial:?})");
+        assert!(
+            conn.wait_closed(ANSWER_WITHIN).is_ok(),
+            "stall {n}: still open"
+        );
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(300) && waited < ANSWER_WITHIN,
+            "stall {n}: answered after {waited:?}"
+        );
+    }
+}
+
 /// A request in a higher minor version of HTTP/1 is served as HTTP/1.1 (RFC 9110 §2.5, RFC 9112
 /// §2.6): the answer says `HTTP/1.1`, and the connection stays open as an HTTP/1.1 one does.
 /// Another major version in an HTTP/1 request line still gets 505.
