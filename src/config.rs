@@ -20,7 +20,10 @@ const TOP_KEYS: &[&str] = &[
     "base_url",
     "profile",
     "build",
+    "languages",
 ];
+/// Every key of a `[languages.<tag>]` table.
+const LANGUAGE_KEYS: &[&str] = &["title", "description", "profile"];
 /// Every key of `[build]`.
 const BUILD_KEYS: &[&str] = &["headers", "precompress", "keep_metadata", "audio"];
 /// Every key of `[profile]`.
@@ -42,8 +45,8 @@ const PROFILE_KEYS: &[&str] = &[
 pub struct SiteConfig {
     /// The page title; defaults to the person's name.
     pub title: String,
-    /// The page language, e.g. `zh-CN` or `en`.
-    pub lang: Lang,
+    /// The default language, e.g. `zh-CN` or `en`: its pages are at the top of the output.
+    pub lang: Language,
     /// The meta description; defaults to name, major and school.
     pub description: String,
     /// Where the site will be published (`https://example.com/~lihua/`), always ending in `/`;
@@ -53,6 +56,67 @@ pub struct SiteConfig {
     pub profile: Profile,
     /// The `[build]` options.
     pub build: BuildOptions,
+    /// The further languages (`[languages.<tag>]`), in the order written, each complete: what a
+    /// table does not override is the default language's.
+    pub translations: Vec<Translation>,
+}
+
+/// One further language of the site: the default's values with its own overrides applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Translation {
+    /// Its tag and labels; its pages are under `<tag>/`.
+    pub lang: Language,
+    /// The page title in this language.
+    pub title: String,
+    /// The meta description in this language.
+    pub description: String,
+    /// The profile table in this language (the logo is always the default's).
+    pub profile: Profile,
+}
+
+/// A language of the site: a BCP 47 tag, and the interface words its pages are shown with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Language {
+    /// The tag in its canonical case (`zh-cn` → `zh-CN`): `<html lang>`, `hreflang`, and the
+    /// folder a further language's pages go in.
+    pub tag: String,
+    /// The labels: the language's own, or English for a language profile has no words for.
+    pub labels: Lang,
+}
+
+impl Language {
+    /// Parses a BCP 47 language tag (`zh-CN`, `en`, `zh-Hant-TW`, `fr`); `None` if the text is
+    /// not one.
+    pub fn parse(tag: &str) -> Option<Language> {
+        let id = icu_locale_core::LanguageIdentifier::try_from_str(tag.trim()).ok()?;
+        // `und` (undetermined) names no language a reader could choose.
+        if id.language.is_unknown() {
+            return None;
+        }
+        let tag = id.to_string();
+        let labels = Lang::parse(&tag).unwrap_or(Lang::En);
+        Some(Language { tag, labels })
+    }
+
+    /// The language profile has labels for.
+    pub fn of(lang: Lang) -> Language {
+        Language {
+            tag: lang.tag().to_string(),
+            labels: lang,
+        }
+    }
+
+    /// Whether `tag` names this language (tags are case-insensitive).
+    pub fn is(&self, tag: &str) -> bool {
+        self.tag.eq_ignore_ascii_case(tag.trim())
+    }
+}
+
+impl SiteConfig {
+    /// Every language of the site, the default first.
+    pub fn languages(&self) -> impl Iterator<Item = &Language> {
+        std::iter::once(&self.lang).chain(self.translations.iter().map(|t| &t.lang))
+    }
 }
 
 /// The `[build]` table: extra files a build writes for static hosts.
@@ -115,11 +179,13 @@ pub struct FileRef {
     pub position: (usize, usize),
 }
 
-/// A page language profile knows labels for.
+/// A language profile knows the interface words of (`labels`, `init`'s questions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     /// Simplified Chinese (`zh-CN`, `zh`, `zh-Hans`).
     ZhCn,
+    /// Traditional Chinese (`zh-TW`, `zh-HK`, `zh-Hant`).
+    ZhTw,
     /// English (`en`, `en-US`, ...).
     En,
 }
@@ -128,8 +194,10 @@ impl Lang {
     /// Recognises a language tag, case-insensitively.
     pub fn parse(tag: &str) -> Option<Lang> {
         let lower = tag.trim().to_ascii_lowercase().replace('_', "-");
+        let traditional = ["zh-tw", "zh-hk", "zh-mo", "zh-hant"];
         match lower.as_str() {
             "zh" | "zh-cn" | "zh-hans" | "zh-hans-cn" | "zh-sg" => Some(Lang::ZhCn),
+            _ if traditional.iter().any(|t| lower.starts_with(t)) => Some(Lang::ZhTw),
             _ if lower == "en" || lower.starts_with("en-") => Some(Lang::En),
             _ => None,
         }
@@ -139,6 +207,7 @@ impl Lang {
     pub fn tag(self) -> &'static str {
         match self {
             Lang::ZhCn => "zh-CN",
+            Lang::ZhTw => "zh-TW",
             Lang::En => "en",
         }
     }
@@ -151,8 +220,18 @@ struct RawConfig {
     lang: Option<Spanned<String>>,
     description: Option<String>,
     base_url: Option<Spanned<String>>,
-    profile: Option<RawProfile>,
+    profile: Option<Spanned<RawProfile>>,
     build: Option<RawBuild>,
+    #[serde(default)]
+    languages: IndexMap<Spanned<String>, RawLanguage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLanguage {
+    title: Option<String>,
+    description: Option<String>,
+    profile: Option<RawProfile>,
 }
 
 #[derive(Deserialize)]
@@ -168,21 +247,21 @@ struct RawBuild {
     audio: AudioMode,
 }
 
-#[derive(Deserialize)]
+/// `[profile]`, or a language's overrides of it: every key optional here, the default
+/// language's required ones checked by [`resolve_profile`].
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawProfile {
-    name: Spanned<String>,
-    student_id: Spanned<StringOrNumber>,
-    major: Spanned<String>,
+    name: Option<Spanned<String>>,
+    student_id: Option<Spanned<StringOrNumber>>,
+    major: Option<Spanned<String>>,
     school: Option<String>,
-    logo: Spanned<String>,
-    audio: Spanned<String>,
+    logo: Option<Spanned<String>>,
+    audio: Option<Spanned<String>>,
     transcript: Option<String>,
     email: Option<Spanned<String>>,
-    #[serde(default)]
-    links: IndexMap<String, Spanned<String>>,
-    #[serde(default)]
-    extra: IndexMap<String, StringOrNumber>,
+    links: Option<IndexMap<String, Spanned<String>>>,
+    extra: Option<IndexMap<String, StringOrNumber>>,
 }
 
 /// Student IDs are often written as bare numbers (`student_id = 2023123456`); accept both.
@@ -224,86 +303,29 @@ pub fn load(root: &Path) -> Result<SiteConfig> {
 pub fn parse(source: &str, file: &Path, root: &Path) -> Result<SiteConfig> {
     let raw: RawConfig = toml::from_str(source).map_err(|e| toml_error(&e, source, file))?;
     let at = |span: std::ops::Range<usize>| crate::error::line_column(source, span.start);
+    let checker = Checker { source, file, root };
 
-    let Some(profile) = raw.profile else {
+    let Some(raw_profile) = raw.profile else {
         return Err(Error::in_file(file, "missing the [profile] table")
             .hint("add [profile] with name, student_id, major, logo and audio; see README.md"));
     };
-
-    let required = |value: Spanned<String>, key: &str| -> Result<String> {
-        let (line, column) = at(value.span());
-        let text = value.into_inner().trim().to_string();
-        if text.is_empty() {
-            return Err(
-                Error::in_file(file, format!("`{key}` in [profile] is empty"))
-                    .at(line, column)
-                    .hint(format!(
-                        "write your {} between the quotes",
-                        key.replace('_', " ")
-                    )),
-            );
-        }
-        Ok(text)
-    };
-    let student_id = {
-        let span = profile.student_id.span();
-        let id = profile.student_id.into_inner().into_string();
-        required(Spanned::new(span, id), "student_id")?
-    };
-    let name = required(profile.name, "name")?;
-    let major = required(profile.major, "major")?;
+    let profile_at = at(raw_profile.span());
+    let profile = checker.profile(raw_profile.into_inner(), None, "profile", profile_at)?;
 
     let lang = match raw.lang {
-        None => Lang::En,
+        None => Language::of(Lang::En),
         Some(tag) => {
             let (line, column) = at(tag.span());
-            Lang::parse(tag.get_ref()).ok_or_else(|| {
-                Error::in_file(file, format!("unsupported lang `{}`", tag.get_ref()))
-                    .at(line, column)
-                    .hint("use lang = \"zh-CN\" or lang = \"en\"")
+            Language::parse(tag.get_ref()).ok_or_else(|| {
+                Error::in_file(
+                    file,
+                    format!("lang `{}` is not a language tag", tag.get_ref()),
+                )
+                .at(line, column)
+                .hint("write a BCP 47 tag, like lang = \"zh-CN\", \"zh-TW\" or \"en\"")
             })?
         }
     };
-
-    let email = match profile.email {
-        None => None,
-        Some(value) => {
-            let (line, column) = at(value.span());
-            let email = value.into_inner().trim().to_string();
-            if !email.contains('@') || email.chars().any(char::is_whitespace) {
-                return Err(
-                    Error::in_file(file, format!("`{email}` is not an email address"))
-                        .at(line, column)
-                        .hint("write it like email = \"name@example.com\""),
-                );
-            }
-            Some(email)
-        }
-    };
-
-    let mut links = Vec::new();
-    for (label, url) in profile.links {
-        let (line, column) = at(url.span());
-        let url = url.into_inner().trim().to_string();
-        if !is_safe_link(&url) {
-            return Err(Error::in_file(
-                file,
-                format!("link `{label}` has an unsupported address `{url}`"),
-            )
-            .at(line, column)
-            .hint("links must start with https://, http:// or mailto:"));
-        }
-        links.push((label, url));
-    }
-
-    let logo = file_ref(profile.logo, source, root);
-    let audio = file_ref(profile.audio, source, root);
-    let school = non_empty(profile.school);
-    let description = non_empty(raw.description).unwrap_or_else(|| {
-        let mut parts = vec![name.clone(), major.clone()];
-        parts.extend(school.clone());
-        parts.join(" · ")
-    });
 
     let base_url = match raw.base_url {
         None => None,
@@ -326,29 +348,205 @@ pub fn parse(source: &str, file: &Path, root: &Path) -> Result<SiteConfig> {
             keep_audio: b.audio == AudioMode::Keep,
         });
 
+    let title = non_empty(raw.title);
+    let description = non_empty(raw.description);
+    let mut translations: Vec<Translation> = Vec::new();
+    for (tag, table) in raw.languages {
+        let (line, column) = at(tag.span());
+        let written = tag.into_inner();
+        let at_tag = |message: String| Error::in_file(file, message).at(line, column);
+        let Some(language) = Language::parse(&written) else {
+            return Err(at_tag(format!(
+                "[languages.{written}]: `{written}` is not a language tag"
+            ))
+            .hint(
+                "name each language by its BCP 47 tag, like [languages.en] or [languages.zh-TW]",
+            ));
+        };
+        if lang.is(&language.tag) {
+            return Err(at_tag(format!(
+                "[languages.{written}] is the default language (lang = \"{}\")",
+                lang.tag
+            ))
+            .hint("the [profile] table is already in the default language: remove this table or change lang"));
+        }
+        if translations.iter().any(|t| t.lang.is(&language.tag)) {
+            return Err(at_tag(format!("language `{written}` is declared twice"))
+                .hint("tags are case-insensitive: merge the two tables into one"));
+        }
+        let label = format!("languages.{written}.profile");
+        let profile = checker.profile(
+            table.profile.unwrap_or_default(),
+            Some(&profile),
+            &label,
+            (line, column),
+        )?;
+        translations.push(Translation {
+            lang: language,
+            title: non_empty(table.title)
+                .or_else(|| title.clone())
+                .unwrap_or_else(|| profile.name.clone()),
+            description: non_empty(table.description)
+                .or_else(|| description.clone())
+                .unwrap_or_else(|| default_description(&profile)),
+            profile,
+        });
+    }
+
     Ok(SiteConfig {
         base_url,
         build,
-        title: non_empty(raw.title).unwrap_or_else(|| name.clone()),
+        title: title.unwrap_or_else(|| profile.name.clone()),
         lang,
-        description,
-        profile: Profile {
+        description: description.unwrap_or_else(|| default_description(&profile)),
+        profile,
+        translations,
+    })
+}
+
+/// Name, major and school: the meta description when `site.toml` gives none.
+fn default_description(profile: &Profile) -> String {
+    let mut parts = vec![profile.name.clone(), profile.major.clone()];
+    parts.extend(profile.school.clone());
+    parts.join(" · ")
+}
+
+/// What checking a profile table needs of the file it is in.
+struct Checker<'a> {
+    source: &'a str,
+    file: &'a Path,
+    root: &'a Path,
+}
+
+impl Checker<'_> {
+    fn at(&self, span: std::ops::Range<usize>) -> (usize, usize) {
+        crate::error::line_column(self.source, span.start)
+    }
+
+    /// Checks `[profile]` (`base` is `None`) or a language's overrides of it (`base` is the
+    /// default language's profile, which supplies every key the table leaves out). `table` names
+    /// it in messages; `position` is where it starts.
+    fn profile(
+        &self,
+        raw: RawProfile,
+        base: Option<&Profile>,
+        table: &str,
+        position: (usize, usize),
+    ) -> Result<Profile> {
+        let file = self.file;
+        let missing = |key: &str| {
+            Error::in_file(file, format!("[{table}] is missing `{key}`"))
+                .at(position.0, position.1)
+                .hint(missing_hint(key))
+        };
+        let required = |value: Option<Spanned<String>>,
+                        key: &str,
+                        inherited: Option<&String>|
+         -> Result<String> {
+            let Some(value) = value else {
+                return inherited.cloned().ok_or_else(|| missing(key));
+            };
+            let (line, column) = self.at(value.span());
+            let text = value.into_inner().trim().to_string();
+            if text.is_empty() {
+                return Err(
+                    Error::in_file(file, format!("`{key}` in [{table}] is empty"))
+                        .at(line, column)
+                        .hint(format!(
+                            "write your {} between the quotes",
+                            key.replace('_', " ")
+                        )),
+                );
+            }
+            Ok(text)
+        };
+        let student_id = raw.student_id.map(|value| {
+            let span = value.span();
+            Spanned::new(span, value.into_inner().into_string())
+        });
+        let student_id = required(student_id, "student_id", base.map(|b| &b.student_id))?;
+        let name = required(raw.name, "name", base.map(|b| &b.name))?;
+        let major = required(raw.major, "major", base.map(|b| &b.major))?;
+
+        let email = match raw.email {
+            None => base.and_then(|b| b.email.clone()),
+            Some(value) => {
+                let (line, column) = self.at(value.span());
+                let email = value.into_inner().trim().to_string();
+                if !email.contains('@') || email.chars().any(char::is_whitespace) {
+                    return Err(
+                        Error::in_file(file, format!("`{email}` is not an email address"))
+                            .at(line, column)
+                            .hint("write it like email = \"name@example.com\""),
+                    );
+                }
+                Some(email)
+            }
+        };
+
+        let links = match raw.links {
+            None => base.map(|b| b.links.clone()).unwrap_or_default(),
+            Some(table) => {
+                let mut links = Vec::new();
+                for (label, url) in table {
+                    let (line, column) = self.at(url.span());
+                    let url = url.into_inner().trim().to_string();
+                    if !is_safe_link(&url) {
+                        return Err(Error::in_file(
+                            file,
+                            format!("link `{label}` has an unsupported address `{url}`"),
+                        )
+                        .at(line, column)
+                        .hint("links must start with https://, http:// or mailto:"));
+                    }
+                    links.push((label, url));
+                }
+                links
+            }
+        };
+
+        let logo = match (raw.logo, base) {
+            (Some(value), Some(_)) => {
+                let (line, column) = self.at(value.span());
+                return Err(Error::in_file(
+                    file,
+                    format!("`logo` in [{table}]: the logo is the same in every language"),
+                )
+                .at(line, column)
+                .hint("remove this line; the logo in [profile] is used on every page"));
+            }
+            (Some(value), None) => file_ref(value, self.source, self.root),
+            (None, Some(base)) => base.logo.clone(),
+            (None, None) => return Err(missing("logo")),
+        };
+        let audio = match (raw.audio, base) {
+            (Some(value), _) => file_ref(value, self.source, self.root),
+            (None, Some(base)) => base.audio.clone(),
+            (None, None) => return Err(missing("audio")),
+        };
+        let or_base = |value: Option<String>, inherited: Option<&Option<String>>| match value {
+            Some(_) => non_empty(value),
+            None => inherited.cloned().flatten(),
+        };
+        Ok(Profile {
             name,
             student_id,
             major,
-            school,
+            school: or_base(raw.school, base.map(|b| &b.school)),
             logo,
             audio,
-            transcript: non_empty(profile.transcript),
+            transcript: or_base(raw.transcript, base.map(|b| &b.transcript)),
             email,
             links,
-            extra: profile
-                .extra
-                .into_iter()
-                .map(|(k, v)| (k, v.into_string()))
-                .collect(),
-        },
-    })
+            extra: match raw.extra {
+                Some(extra) => extra
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_string()))
+                    .collect(),
+                None => base.map(|b| b.extra.clone()).unwrap_or_default(),
+            },
+        })
+    }
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -404,11 +602,21 @@ fn toml_error(err: &toml::de::Error, source: &str, file: &Path) -> Error {
         .and_then(|rest| rest.split('`').next())
     {
         let (known, table) = if message.contains("`student_id`") {
-            (PROFILE_KEYS, " in [profile]")
+            (PROFILE_KEYS, "profile")
         } else if message.contains("`precompress`") {
-            (BUILD_KEYS, " in [build]")
-        } else {
+            (BUILD_KEYS, "build")
+        } else if message.contains("`lang`") {
             (TOP_KEYS, "")
+        } else {
+            (LANGUAGE_KEYS, "languages")
+        };
+        // `[languages.en.profile]` rather than `[profile]`, when the key is in that table.
+        let table = match table_before(source, offset) {
+            Some(header) if !table.is_empty() && header.split('.').any(|part| part == table) => {
+                format!(" in [{header}]")
+            }
+            _ if table.is_empty() => String::new(),
+            _ => format!(" in [{table}]"),
         };
         let err = Error::in_file(file, format!("unknown key `{unknown}`{table}"));
         let (line, column) = crate::error::line_column(source, offset);
@@ -418,19 +626,20 @@ fn toml_error(err: &toml::de::Error, source: &str, file: &Path) -> Error {
             None => err.hint(format!("known keys: {}", known.join(", "))),
         };
     }
-    if let Some(field) = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next())
-    {
-        let (line, column) = crate::error::line_column(source, offset);
-        return Error::in_file(file, format!("[profile] is missing `{field}`"))
-            .at(line, column)
-            .hint(missing_hint(field));
-    }
     let message = message.lines().next().unwrap_or("invalid TOML").to_string();
     Error::in_file(file, message)
         .at_offset(source, offset)
         .hint("see the site.toml reference in README.md")
+}
+
+/// The name of the `[table]` whose header is the last one before `offset`.
+fn table_before(source: &str, offset: usize) -> Option<&str> {
+    let before = source.get(..offset)?;
+    before.lines().rev().find_map(|line| {
+        let line = line.trim();
+        let inner = line.strip_prefix('[')?.split(']').next()?;
+        Some(inner.trim_start_matches('[').trim())
+    })
 }
 
 fn missing_hint(field: &str) -> String {
@@ -469,7 +678,8 @@ audio = "assets/intro.mp3"
     #[test]
     fn parses_a_good_config_keeping_row_order() {
         let config = parse_str(GOOD).unwrap();
-        assert_eq!(config.lang, Lang::ZhCn);
+        assert_eq!(config.lang, Language::of(Lang::ZhCn));
+        assert!(config.translations.is_empty());
         assert_eq!(config.profile.student_id, "2023123456");
         assert_eq!(config.profile.logo.written, "assets/logo.svg");
         assert_eq!(config.profile.logo.path, Path::new("/site/assets/logo.svg"));
@@ -515,8 +725,8 @@ audio = "assets/intro.mp3"
 
     #[test]
     fn bad_values_are_explained() {
-        let err = parse_str(&GOOD.replace("zh-CN", "klingon")).unwrap_err();
-        assert_eq!(err.message, "unsupported lang `klingon`");
+        let err = parse_str(&GOOD.replace("zh-CN", "中文")).unwrap_err();
+        assert_eq!(err.message, "lang `中文` is not a language tag");
         let err = parse_str(&GOOD.replace("name = \"李华\"", "name = \"  \"")).unwrap_err();
         assert_eq!(err.message, "`name` in [profile] is empty");
         let src = format!("{GOOD}\n[profile.links]\nx = \"javascript:alert(1)\"\n");
@@ -569,7 +779,99 @@ audio = "assets/intro.mp3"
     #[test]
     fn languages() {
         assert_eq!(Lang::parse("zh-cn"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("zh-Hant-HK"), Some(Lang::ZhTw));
         assert_eq!(Lang::parse("en-GB"), Some(Lang::En));
         assert_eq!(Lang::parse("fr"), None);
+        let tag = |t: &str| Language::parse(t).map(|l| (l.tag, l.labels));
+        assert_eq!(tag("zh-cn"), Some(("zh-CN".into(), Lang::ZhCn)));
+        assert_eq!(tag("ZH-tw"), Some(("zh-TW".into(), Lang::ZhTw)));
+        assert_eq!(tag("en-gb"), Some(("en-GB".into(), Lang::En)));
+        // A valid tag profile has no words for is shown with the English labels.
+        assert_eq!(tag("fr"), Some(("fr".into(), Lang::En)));
+        for bad in ["", "x", "en_US!", "zh-", "und", "中文", "en--US"] {
+            assert_eq!(tag(bad), None, "{bad}");
+        }
+    }
+
+    const EN: &str = r#"
+[languages.en]
+title = "Li Hua · Profile"
+[languages.en.profile]
+name = "Li Hua"
+major = "Computer Science and Technology"
+audio = "assets/intro.en.mp3"
+[languages.en.profile.extra]
+"Year" = "Class of 2027"
+"#;
+
+    #[test]
+    fn a_further_language_inherits_what_it_does_not_override() {
+        let config = parse_str(&format!("{GOOD}{EN}")).unwrap();
+        let [en] = config.translations.as_slice() else {
+            panic!("{:?}", config.translations)
+        };
+        assert_eq!(en.lang, Language::of(Lang::En));
+        assert_eq!(en.title, "Li Hua · Profile");
+        assert_eq!(en.description, "Li Hua · Computer Science and Technology");
+        assert_eq!(en.profile.name, "Li Hua");
+        assert_eq!(en.profile.student_id, "2023123456");
+        assert_eq!(en.profile.logo, config.profile.logo);
+        assert_eq!(en.profile.audio.written, "assets/intro.en.mp3");
+        assert_eq!(en.profile.extra, [("Year".into(), "Class of 2027".into())]);
+        let tags: Vec<_> = config.languages().map(|l| l.tag.as_str()).collect();
+        assert_eq!(tags, ["zh-CN", "en"]);
+
+        // Nothing overridden: everything is the default's, the written title included.
+        let config = parse_str(&format!("{GOOD}\n[languages.zh-tw]\n")).unwrap();
+        let [tw] = config.translations.as_slice() else {
+            panic!()
+        };
+        assert_eq!(tw.lang.tag, "zh-TW");
+        assert_eq!(tw.lang.labels, Lang::ZhTw);
+        assert_eq!(tw.title, "李华的主页");
+        assert_eq!(tw.profile, config.profile);
+    }
+
+    #[test]
+    fn bad_languages_are_explained_at_their_line() {
+        let err = parse_str(&format!("{GOOD}{EN}\n[languages.EN]\n")).unwrap_err();
+        assert_eq!(err.message, "language `EN` is declared twice");
+        assert_eq!(err.position.map(|p| p.0), Some(26));
+
+        let err = parse_str(&format!("{GOOD}\n[languages.en_GB]\n")).unwrap_err();
+        assert_eq!(
+            err.message,
+            "[languages.en_GB]: `en_GB` is not a language tag"
+        );
+        assert_eq!(err.position.map(|p| p.0), Some(17));
+
+        let err = parse_str(&format!("{GOOD}\n[languages.zh-cn]\n")).unwrap_err();
+        assert!(err.message.contains("default language"), "{err}");
+
+        let err =
+            parse_str(&format!("{GOOD}{EN}").replace("major = \"Computer", "majr = \"Computer"))
+                .unwrap_err();
+        assert_eq!(err.message, "unknown key `majr` in [languages.en.profile]");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `major`?"));
+        assert_eq!(err.position, Some((21, 1)));
+
+        let err =
+            parse_str(&format!("{GOOD}{EN}").replace("title = \"Li", "titel = \"Li")).unwrap_err();
+        assert_eq!(err.message, "unknown key `titel` in [languages.en]");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `title`?"));
+
+        let err =
+            parse_str(&format!("{GOOD}{EN}").replace("name = \"Li Hua\"", "logo = \"x.png\""))
+                .unwrap_err();
+        assert!(
+            err.message
+                .contains("the logo is the same in every language"),
+            "{err}"
+        );
+        assert_eq!(err.position, Some((20, 8)));
+
+        let err = parse_str(&format!("{GOOD}{EN}").replace("name = \"Li Hua\"", "name = \" \""))
+            .unwrap_err();
+        assert_eq!(err.message, "`name` in [languages.en.profile] is empty");
     }
 }

@@ -15,8 +15,12 @@ pub struct Page {
     /// The source file relative to `content/`, with `/` separators (`notes/lab1.md`).
     pub source: String,
     /// Where the page is written, relative to the output root (`notes/lab1/index.html`);
-    /// `index.html` for `content/index.md`.
+    /// `index.html` for `content/index.md`; a translation's under its language's folder
+    /// (`en/notes/lab1/index.html` for `notes/lab1.en.md`).
     pub output_path: String,
+    /// Where the default language's version of the page is (or would be) written: what the
+    /// translations of one page have in common (`notes/lab1/index.html`).
+    pub base_path: String,
     /// From front matter, else the first heading, else the file name.
     pub title: String,
     /// From front matter.
@@ -71,6 +75,7 @@ pub fn parse_page(
         .unwrap_or_else(|| file_stem(source));
     Ok(Page {
         source: source.to_string(),
+        base_path: output_path.clone(),
         output_path,
         title,
         description: non_empty(front.description),
@@ -151,6 +156,19 @@ pub fn output_path_for(source: &str) -> String {
         Some(dir) => format!("{dir}/index.html"),
         None => format!("{stem}/index.html"),
     }
+}
+
+/// A translation's file name (Zola's convention): `notes/lab1.en.md` → `("notes/lab1.md",
+/// "en")`. `None` when the part before `.md` is not a language tag (`notes/v1.2.md`).
+pub fn translation_of(source: &str) -> Option<(String, &str)> {
+    let stem = source.strip_suffix(".md")?;
+    let (base, tag) = stem.rsplit_once('.')?;
+    let name = base.rsplit('/').next().unwrap_or(base);
+    if name.is_empty() || tag.contains('/') {
+        return None;
+    }
+    crate::config::Language::parse(tag)?;
+    Some((format!("{base}.md"), tag))
 }
 
 fn file_stem(source: &str) -> String {
@@ -353,6 +371,27 @@ mod tests {
         let err = page("+++\nweight = \"heavy\"\n+++\nbody").unwrap_err();
         assert!(err.message.starts_with("bad front matter"), "{err}");
         assert_eq!(err.position.map(|p| p.0), Some(2));
+    }
+
+    #[test]
+    fn translations_are_named_by_a_language_suffix() {
+        assert_eq!(
+            translation_of("index.en.md"),
+            Some(("index.md".into(), "en"))
+        );
+        assert_eq!(
+            translation_of("notes/lab1.zh-TW.md"),
+            Some(("notes/lab1.md".into(), "zh-TW"))
+        );
+        for plain in [
+            "index.md",
+            "notes/v1.2.md",
+            ".en.md",
+            "a.b/c.md",
+            "x.en_US.md",
+        ] {
+            assert_eq!(translation_of(plain), None, "{plain}");
+        }
     }
 
     #[test]

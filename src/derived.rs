@@ -15,7 +15,7 @@ use crate::media::{self, MediaKind};
 use crate::output::{Body, Entry, Output};
 use crate::picture;
 use crate::responsive::{variant_key, Job};
-use crate::site::Site;
+use crate::site::{Media, Site};
 use crate::strip::{self, Found};
 
 /// Makes (or reads from the cache) every copy in `jobs` that `output` does not hold yet.
@@ -292,8 +292,7 @@ fn svg_error(shown: &str, why: &str) -> Error {
 
 /// Where the Opus copy of a lossless recording (WAV, FLAC) is published; `None` when the
 /// recording is already compressed or `[build] audio = "keep"`.
-pub fn speech_copy_path(site: &Site) -> Option<String> {
-    let audio = &site.audio;
+pub fn speech_copy_path(site: &Site, audio: &Media) -> Option<String> {
     let lossless = audio.format == &media::WAV || audio.format == &media::FLAC;
     if site.config.build.keep_audio || !lossless {
         return None;
@@ -302,14 +301,14 @@ pub fn speech_copy_path(site: &Site) -> Option<String> {
         "{}/{}.{}.webm",
         crate::site::ASSETS_DIR,
         audio.stem(),
-        &speech_key(site)[..8]
+        &speech_key(audio)[..8]
     ))
 }
 
 /// Everything the Opus copy's bytes depend on.
-fn speech_key(site: &Site) -> String {
+fn speech_key(audio: &Media) -> String {
     Cache::key(&[
-        &site.audio.hash,
+        &audio.hash,
         &crate::speech::PIPELINE_VERSION.to_le_bytes(),
         crate::speech::encoder_id().as_bytes(),
     ])
@@ -320,16 +319,20 @@ pub const SPEECH_MIME: &str = "audio/webm; codecs=opus";
 
 /// Makes (or reads from the cache) the Opus copy of a lossless recording, unless `output`
 /// holds it already.
-pub fn speech_copy(site: &Site, output: &Output, cache: &Cache) -> Result<Option<(String, Entry)>> {
-    let Some(path) = speech_copy_path(site) else {
+pub fn speech_copy(
+    site: &Site,
+    audio: &Media,
+    output: &Output,
+    cache: &Cache,
+) -> Result<Option<(String, Entry)>> {
+    let Some(path) = speech_copy_path(site, audio) else {
         return Ok(None);
     };
     if output.get(&path).is_some() {
         return Ok(None);
     }
-    let audio = &site.audio;
     let made = cache
-        .get_or_make(&speech_key(site), || {
+        .get_or_make(&speech_key(audio), || {
             let bytes = audio.bytes().map_err(|e| describe_io(&e))?;
             crate::speech::compress_speech(&bytes)
         })

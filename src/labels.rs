@@ -28,6 +28,10 @@ pub struct Labels {
     pub back_home: &'static str,
     pub logo_alt_suffix: &'static str,
     pub duration: &'static str,
+    /// The language's name in itself, for the language switcher (`English`, `中文`).
+    pub language_name: &'static str,
+    /// The language switcher's accessible name.
+    pub languages: &'static str,
 }
 
 const ZH_CN: Labels = Labels {
@@ -52,6 +56,8 @@ const ZH_CN: Labels = Labels {
     back_home: "返回首页",
     logo_alt_suffix: "的标志",
     duration: "时长",
+    language_name: "中文",
+    languages: "语言",
 };
 
 const EN: Labels = Labels {
@@ -76,12 +82,41 @@ const EN: Labels = Labels {
     back_home: "Back to the home page",
     logo_alt_suffix: "'s logo",
     duration: "Duration",
+    language_name: "English",
+    languages: "Languages",
+};
+
+const ZH_TW: Labels = Labels {
+    name: "姓名",
+    student_id: "學號",
+    major: "主修",
+    school: "學校",
+    email: "電子郵件",
+    links: "連結",
+    profile: "個人資料",
+    introduction: "自我介紹",
+    audio: "語音自我介紹",
+    transcript: "逐字稿",
+    download: "下載音訊",
+    no_audio_support: "你的瀏覽器無法播放這段音訊，請下載後收聽。",
+    navigation: "站內導覽",
+    home: "首頁",
+    all_pages: "全部頁面",
+    skip_to_content: "跳到正文",
+    not_found_title: "找不到頁面",
+    not_found_text: "你要找的頁面不存在，可能已被移動或刪除。",
+    back_home: "返回首頁",
+    logo_alt_suffix: "的標誌",
+    duration: "長度",
+    language_name: "繁體中文",
+    languages: "語言",
 };
 
 /// The labels for `lang`.
 pub fn for_lang(lang: Lang) -> &'static Labels {
     match lang {
         Lang::ZhCn => &ZH_CN,
+        Lang::ZhTw => &ZH_TW,
         Lang::En => &EN,
     }
 }

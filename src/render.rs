@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::config::{Lang, Language, Profile};
 use crate::content::Page;
 use crate::error::Result;
 use crate::hosting;
@@ -29,7 +30,7 @@ const CSS: &str = "text/css; charset=utf-8";
 /// What every template sees that is the same on every page: serialised once per render.
 #[derive(Serialize)]
 struct SiteContext<'a> {
-    lang: &'static str,
+    lang: &'a str,
     site_title: &'a str,
     profile: ProfileContext<'a>,
     labels: &'static Labels,
@@ -37,9 +38,129 @@ struct SiteContext<'a> {
     inline_css: &'a str,
 }
 
+/// A link to this page in one of the site's languages (the language switcher), or to that
+/// language's profile page where this page has no translation.
+#[derive(Serialize)]
+struct LanguageLink<'a> {
+    /// The BCP 47 tag, for `lang` and `hreflang`.
+    tag: &'a str,
+    /// The language's name in itself (`English`, `中文`), or its tag if profile has no words
+    /// for it.
+    name: &'a str,
+    /// Relative URL of this page (or the profile page) in that language.
+    url: String,
+    /// Relative URL of that language's profile page.
+    home_url: String,
+    /// "Back to the home page" in that language.
+    back_home: &'static str,
+    /// Whether this page is in that language.
+    current: bool,
+}
+
+/// `<link rel="alternate" hreflang>`: only with `base_url`, as search engines want absolute
+/// addresses.
+#[derive(Serialize)]
+struct Alternate<'a> {
+    hreflang: &'a str,
+    href: String,
+}
+
+/// One language's pages and values: what is rendered once per language.
+struct Edition<'a> {
+    lang: &'a Language,
+    /// `""` for the default language, `"en/"` for the others.
+    prefix: String,
+    title: &'a str,
+    description: &'a str,
+    profile: &'a Profile,
+    index: Option<&'a Page>,
+    pages: &'a [Page],
+    audio: &'a Media,
+    /// The `base_path` of every page this language has, the profile page and the list of all
+    /// pages included: where the switcher can link to.
+    has: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Edition<'a> {
+    fn new(
+        lang: &'a Language,
+        prefix: String,
+        (title, description, profile): (&'a str, &'a str, &'a Profile),
+        (index, pages, audio): (Option<&'a Page>, &'a [Page], &'a Media),
+    ) -> Self {
+        let mut has: std::collections::HashSet<&str> =
+            pages.iter().map(|p| p.base_path.as_str()).collect();
+        has.insert("index.html");
+        if pages.len() > NAV_LIMIT {
+            has.insert(ALL_PAGES_PATH);
+        }
+        Edition {
+            lang,
+            prefix,
+            title,
+            description,
+            profile,
+            index,
+            pages,
+            audio,
+            has,
+        }
+    }
+
+    fn labels(&self) -> &'static Labels {
+        labels::for_lang(self.lang.labels)
+    }
+
+    /// The language's name in itself; the tag for a language without labels of its own.
+    fn name(&self) -> &'a str {
+        match Lang::parse(&self.lang.tag) {
+            Some(_) => self.labels().language_name,
+            None => &self.lang.tag,
+        }
+    }
+}
+
+/// The default language and then each further one.
+fn editions(site: &Site) -> Vec<Edition<'_>> {
+    let config = &site.config;
+    let default = Edition::new(
+        &config.lang,
+        String::new(),
+        (&config.title, &config.description, &config.profile),
+        (site.index.as_ref(), &site.pages, &site.audio),
+    );
+    let others = config
+        .translations
+        .iter()
+        .zip(&site.translations)
+        .map(|(t, pages)| {
+            Edition::new(
+                &t.lang,
+                format!("{}/", t.lang.tag),
+                (&t.title, &t.description, &t.profile),
+                (pages.index.as_ref(), &pages.pages, &pages.audio),
+            )
+        });
+    std::iter::once(default).chain(others).collect()
+}
+
+/// `zh-CN` → `zh_CN`, `en` → `en_US`: the form Open Graph's `og:locale` takes.
+fn og_locale(tag: &str) -> String {
+    match tag {
+        "en" => "en_US".into(),
+        "zh" => "zh_CN".into(),
+        _ => tag.replace('-', "_"),
+    }
+}
+
 /// What every template sees that differs from page to page.
 #[derive(Serialize)]
 struct PageContext<'a> {
+    /// The site's languages, this page's included (`current`): the language switcher. Empty on
+    /// a one-language site.
+    languages: Vec<LanguageLink<'a>>,
+    /// With `base_url`: this page's address in each language it exists in, and `x-default`.
+    alternates: Vec<Alternate<'a>>,
     /// This page's title.
     title: &'a str,
     description: &'a str,
@@ -69,7 +190,7 @@ struct OpenGraph {
     /// `profile` for the home page, `article` for the others.
     kind: &'static str,
     /// `zh_CN` or `en_US`.
-    locale: &'static str,
+    locale: String,
     image: String,
     audio: String,
 }
@@ -127,6 +248,17 @@ struct SharedUrls {
     audio: String,
 }
 
+impl SharedUrls {
+    /// Where a language's recording is: the default's, or its own.
+    fn audio_of(&self, site: &Site, audio: &Media) -> String {
+        if std::ptr::eq(audio, &site.audio) || audio.path == site.audio.path {
+            self.audio.clone()
+        } else {
+            media_path(audio)
+        }
+    }
+}
+
 /// Renders every page and lays out every asset.
 pub fn render(site: &Site) -> Result<Output> {
     let mut output = Output::default();
@@ -137,16 +269,28 @@ pub fn render(site: &Site) -> Result<Output> {
     // the others meanwhile.
     let (logo, speech) = rayon::join(
         || logo_copies(site, &output, cache),
-        || crate::derived::speech_copy(site, &output, cache),
+        || {
+            recordings(site)
+                .map(|audio| crate::derived::speech_copy(site, audio, &output, cache))
+                .collect::<Result<Vec<_>>>()
+        },
     );
-    for (path, entry) in logo?.into_iter().chain(speech?) {
-        output.insert(path, entry)?;
+    for (path, entry) in logo?.into_iter().chain(speech?.into_iter().flatten()) {
+        // Two languages may share a recording.
+        if output.get(&path).is_none() {
+            output.insert(path, entry)?;
+        }
     }
     note_logo_metadata(site, &mut output);
     add_host_files(site, &mut output, None)?;
     // Only a complete build knows every entry that is still in use.
     cache.prune();
     Ok(output)
+}
+
+/// Every language's recording (a shared one more than once).
+fn recordings(site: &Site) -> impl Iterator<Item = &Media> {
+    std::iter::once(&site.audio).chain(site.translations.iter().map(|t| &t.audio))
 }
 
 /// A photo logo is published only as copies made from its pixels, so its metadata never is;
@@ -223,23 +367,15 @@ fn add_host_files(site: &Site, output: &mut Output, previous: Option<&Output>) -
     Ok(())
 }
 
-/// Renders the profile page, the content pages and the 404 page into `output`; with `only`,
-/// just the pages made from those content files, replacing their previous entries.
+/// Renders every language's profile page and content pages, and the 404 page, into `output`;
+/// with `only`, just the pages made from those content files, replacing their previous entries.
 fn render_pages(
     site: &Site,
     shared: &SharedUrls,
     output: &mut Output,
     only: Option<&[String]>,
 ) -> Result<()> {
-    let labels = labels::for_lang(site.config.lang);
-    let site_context = tera::Context::from_serialize(SiteContext {
-        lang: site.config.lang.tag(),
-        site_title: &site.config.title,
-        profile: profile_context(site, labels),
-        labels,
-        inline_css: &site.theme.stylesheet,
-    })
-    .expect("the context is a plain struct of strings");
+    let editions = editions(site);
     let wanted = |source: &str| only.is_none_or(|list| list.iter().any(|s| s == source));
     let mut put = |path: &str, entry: Entry| -> Result<()> {
         if only.is_some() {
@@ -249,116 +385,232 @@ fn render_pages(
             output.insert(path.to_string(), entry)
         }
     };
-    let render_page = |template: &str,
-                       output_path: &str,
-                       title: &str,
-                       description: Option<&str>,
-                       content: &str| {
+    for (number, edition) in editions.iter().enumerate() {
+        let renderer = Renderer::new(site, shared, &editions, edition)?;
+        let index_source = match (edition.index, number) {
+            (Some(page), _) => page.source.clone(),
+            (None, 0) => "index.md".to_string(),
+            (None, _) => format!("index.{}.md", edition.lang.tag),
+        };
+        if wanted(&index_source) {
+            let intro = edition.index.map_or("", |p| p.html.as_str());
+            let path = format!("{}index.html", edition.prefix);
+            let mut entry = renderer.page(
+                "profile.html",
+                &path,
+                "index.html",
+                edition.title,
+                None,
+                intro,
+            )?;
+            entry.source = format!("content/{index_source}");
+            put(&path, entry)?;
+        }
+        // Pages are rendered on every core (the theme is shared, read-only) and added in
+        // order, so the output and any clash reported stay the same from run to run.
+        let render_one = |page: &Page| {
+            let mut entry = renderer.page(
+                "page.html",
+                &page.output_path,
+                &page.base_path,
+                &page.title,
+                page.description.as_deref(),
+                &page.html,
+            )?;
+            entry.source = format!("content/{}", page.source);
+            Ok(entry)
+        };
+        // The few pages of an edit while serving are rendered on this thread: no hand-off to
+        // the pool.
+        let rendered: Vec<Result<Entry>> = if only.is_some() {
+            edition
+                .pages
+                .iter()
+                .filter(|p| wanted(&p.source))
+                .map(render_one)
+                .collect()
+        } else {
+            use rayon::prelude::*;
+            edition.pages.par_iter().map(render_one).collect()
+        };
+        let chosen = edition.pages.iter().filter(|p| wanted(&p.source));
+        for (page, entry) in chosen.zip(rendered) {
+            put(&page.output_path, entry?)?;
+        }
+        let labels = edition.labels();
+        if only.is_none() && edition.pages.len() > NAV_LIMIT {
+            let list = all_pages_list(edition);
+            let path = format!("{}{ALL_PAGES_PATH}", edition.prefix);
+            let mut entry = renderer.page(
+                "page.html",
+                &path,
+                ALL_PAGES_PATH,
+                labels.all_pages,
+                None,
+                &list,
+            )?;
+            entry.source = "(the list of all pages)".into();
+            put(&path, entry)?;
+        }
+        if only.is_none() && number == 0 {
+            let mut entry = renderer.page(
+                "404.html",
+                "404.html",
+                "404.html",
+                labels.not_found_title,
+                None,
+                "",
+            )?;
+            entry.source = "theme/404.html".into();
+            put("404.html", entry)?;
+        }
+    }
+    Ok(())
+}
+
+/// Renders the pages of one language.
+struct Renderer<'a> {
+    site: &'a Site,
+    shared: &'a SharedUrls,
+    editions: &'a [Edition<'a>],
+    edition: &'a Edition<'a>,
+    /// What every page of this language sees, serialised once.
+    context: tera::Context,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(
+        site: &'a Site,
+        shared: &'a SharedUrls,
+        editions: &'a [Edition<'a>],
+        edition: &'a Edition<'a>,
+    ) -> Result<Self> {
+        let labels = edition.labels();
+        let context = tera::Context::from_serialize(SiteContext {
+            lang: &edition.lang.tag,
+            site_title: edition.title,
+            profile: profile_context(edition.profile, labels),
+            labels,
+            inline_css: &site.theme.stylesheet,
+        })
+        .map_err(|e| crate::error::Error::new(format!("cannot prepare the page context: {e}")))?;
+        Ok(Renderer {
+            site,
+            shared,
+            editions,
+            edition,
+            context,
+        })
+    }
+
+    /// Renders `template` for the page written at `output_path`, which is the translation of
+    /// the default language's `base_path`.
+    fn page(
+        &self,
+        template: &str,
+        output_path: &str,
+        base_path: &str,
+        title: &str,
+        description: Option<&str>,
+        content: &str,
+    ) -> Result<Entry> {
+        let (site, shared, edition) = (self.site, self.shared, self.edition);
         let root = "../".repeat(output_path.matches('/').count());
         let url = |path: &str| format!("{root}{}", encode_url_path(path));
         let base_url = site.config.base_url.as_deref();
         let is_404 = template == "404.html";
         let absolute = |path: &str| base_url.map(|base| format!("{base}{}", encode_url_path(path)));
+        let folder = |path: &'_ str| path.strip_suffix("index.html").unwrap_or(path).to_string();
         let canonical_url = if is_404 {
             None
         } else {
-            absolute(
-                output_path
-                    .strip_suffix("index.html")
-                    .unwrap_or(output_path),
-            )
+            absolute(&folder(output_path))
         };
         let og = canonical_url.as_ref().and_then(|_| {
             Some(OpenGraph {
-                kind: if output_path == "index.html" {
+                kind: if base_path == "index.html" {
                     "profile"
                 } else {
                     "article"
                 },
-                locale: match site.config.lang {
-                    crate::config::Lang::ZhCn => "zh_CN",
-                    crate::config::Lang::En => "en_US",
-                },
+                locale: og_locale(&edition.lang.tag),
                 image: absolute(&shared.logo)?,
-                audio: absolute(&shared.audio)?,
+                audio: absolute(&shared.audio_of(site, edition.audio))?,
             })
         });
         let base_href = base_url.filter(|_| is_404).map(url_path);
+        let several = self.editions.len() > 1;
+        let languages = self
+            .editions
+            .iter()
+            .filter(|_| several)
+            .map(|other| {
+                let target = if other.has.contains(base_path) {
+                    base_path
+                } else {
+                    "index.html"
+                };
+                LanguageLink {
+                    tag: &other.lang.tag,
+                    name: other.name(),
+                    url: url(&format!("{}{target}", other.prefix)),
+                    home_url: url(&format!("{}index.html", other.prefix)),
+                    back_home: other.labels().back_home,
+                    current: std::ptr::eq(other, edition),
+                }
+            })
+            .collect();
+        // Every version of the page names every version, itself included, so that the links
+        // are reciprocal; x-default is the default language's.
+        let alternates = if is_404 || !several {
+            Vec::new()
+        } else {
+            let mut list: Vec<Alternate> = self
+                .editions
+                .iter()
+                .filter(|other| other.has.contains(base_path))
+                .filter_map(|other| {
+                    Some(Alternate {
+                        hreflang: &other.lang.tag,
+                        href: absolute(&folder(&format!("{}{base_path}", other.prefix)))?,
+                    })
+                })
+                .collect();
+            if let Some(first) = self.editions.first().filter(|d| d.has.contains(base_path)) {
+                if let Some(href) = absolute(&folder(&format!("{}{base_path}", first.prefix))) {
+                    list.push(Alternate {
+                        hreflang: "x-default",
+                        href,
+                    });
+                }
+            }
+            list
+        };
         let page = PageContext {
+            languages,
+            alternates,
             canonical_url,
             og,
             base_href,
             title,
-            description: description.unwrap_or(&site.config.description),
-            home_url: url("index.html"),
+            description: description.unwrap_or(edition.description),
+            home_url: url(&format!("{}index.html", edition.prefix)),
             stylesheet_url: url(&shared.stylesheet),
             logo: logo_source(site, url(&shared.logo), &root),
-            audio: audio_context(site, &url),
-            nav: nav_items(site, labels, &root, output_path),
+            audio: audio_context(site, edition.audio, &url),
+            nav: nav_items(edition, &root, output_path),
             content,
             root,
         };
-        let mut context = site_context.clone();
+        let mut context = self.context.clone();
         context.extend(
-            tera::Context::from_serialize(&page).expect("the context is a plain struct of strings"),
+            tera::Context::from_serialize(&page)
+                .map_err(|e| crate::error::Error::new(format!("cannot prepare the page: {e}")))?,
         );
         site.theme
             .render(template, &context)
             .map(|html| Entry::bytes(html.into_bytes(), HTML, format!("content/{output_path}")))
-    };
-
-    if wanted("index.md") {
-        let intro = site.index.as_ref().map_or("", |p| p.html.as_str());
-        let mut entry = render_page(
-            "profile.html",
-            "index.html",
-            &site.config.title,
-            None,
-            intro,
-        )?;
-        entry.source = "content/index.md".into();
-        put("index.html", entry)?;
     }
-    // Pages are rendered on every core (the theme is shared, read-only) and added in order, so
-    // the output and any clash reported stay the same from run to run.
-    let render_one = |page: &Page| {
-        let mut entry = render_page(
-            "page.html",
-            &page.output_path,
-            &page.title,
-            page.description.as_deref(),
-            &page.html,
-        )?;
-        entry.source = format!("content/{}", page.source);
-        Ok(entry)
-    };
-    // The few pages of an edit while serving are rendered on this thread: no hand-off to the pool.
-    let rendered: Vec<Result<Entry>> = if only.is_some() {
-        site.pages
-            .iter()
-            .filter(|p| wanted(&p.source))
-            .map(render_one)
-            .collect()
-    } else {
-        use rayon::prelude::*;
-        site.pages.par_iter().map(render_one).collect()
-    };
-    let chosen = site.pages.iter().filter(|p| wanted(&p.source));
-    for (page, entry) in chosen.zip(rendered) {
-        put(&page.output_path, entry?)?;
-    }
-    if only.is_none() && site.pages.len() > NAV_LIMIT {
-        let list = all_pages_list(site);
-        let mut entry = render_page("page.html", ALL_PAGES_PATH, labels.all_pages, None, &list)?;
-        entry.source = "(the list of all pages)".into();
-        put(ALL_PAGES_PATH, entry)?;
-    }
-    if only.is_none() {
-        let mut entry = render_page("404.html", "404.html", labels.not_found_title, None, "")?;
-        entry.source = "theme/404.html".into();
-        put("404.html", entry)?;
-    }
-    Ok(())
 }
 
 /// The path part of an absolute URL: `https://example.com/~lihua/` → `/~lihua/`.
@@ -370,8 +622,7 @@ fn url_path(url: &str) -> String {
     }
 }
 
-fn profile_context<'a>(site: &'a Site, labels: &Labels) -> ProfileContext<'a> {
-    let p = &site.config.profile;
+fn profile_context<'a>(p: &'a Profile, labels: &Labels) -> ProfileContext<'a> {
     let rows = |pairs: &'a [(String, String)]| {
         pairs
             .iter()
@@ -397,43 +648,44 @@ pub const NAV_LIMIT: usize = 20;
 /// Where the list of all pages goes when there are more than [`NAV_LIMIT`].
 pub const ALL_PAGES_PATH: &str = "pages/index.html";
 
-fn nav_items<'a>(
-    site: &'a Site,
-    labels: &'static Labels,
-    root: &str,
-    current: &str,
-) -> Vec<NavItem<'a>> {
-    if site.pages.is_empty() {
+fn nav_items<'a>(edition: &'a Edition<'a>, root: &str, current: &str) -> Vec<NavItem<'a>> {
+    let pages = edition.pages;
+    if pages.is_empty() {
         return Vec::new();
     }
+    let labels = edition.labels();
+    let prefix = &edition.prefix;
+    let home_path = format!("{prefix}index.html");
+    let all_path = format!("{prefix}{ALL_PAGES_PATH}");
     let home = NavItem {
         title: Cow::Borrowed(labels.home),
-        url: format!("{root}index.html"),
-        current: current == "index.html",
+        url: format!("{root}{}", encode_url_path(&home_path)),
+        current: current == home_path,
     };
-    let shown = if site.pages.len() > NAV_LIMIT {
+    let shown = if pages.len() > NAV_LIMIT {
         NAV_LIMIT - 1
     } else {
         NAV_LIMIT
     };
-    let pages = site.pages.iter().take(shown).map(|page: &Page| NavItem {
+    let listed = pages.iter().take(shown).map(|page: &Page| NavItem {
         title: Cow::Borrowed(&page.title),
         url: format!("{root}{}", encode_url_path(&page.output_path)),
         current: page.output_path == current,
     });
-    let all = (site.pages.len() > NAV_LIMIT).then(|| NavItem {
-        title: Cow::Owned(format!("{} ({})", labels.all_pages, site.pages.len())),
-        url: format!("{root}{ALL_PAGES_PATH}"),
-        current: current == ALL_PAGES_PATH,
+    let all = (pages.len() > NAV_LIMIT).then(|| NavItem {
+        title: Cow::Owned(format!("{} ({})", labels.all_pages, pages.len())),
+        url: format!("{root}{}", encode_url_path(&all_path)),
+        current: current == all_path,
     });
-    std::iter::once(home).chain(pages).chain(all).collect()
+    std::iter::once(home).chain(listed).chain(all).collect()
 }
 
-/// The body of the page listing every page, for sites with more than [`NAV_LIMIT`].
-fn all_pages_list(site: &Site) -> String {
-    let root = "../".repeat(ALL_PAGES_PATH.matches('/').count());
+/// The body of the page listing every page of a language, for more than [`NAV_LIMIT`].
+fn all_pages_list(edition: &Edition) -> String {
+    let path = format!("{}{ALL_PAGES_PATH}", edition.prefix);
+    let root = "../".repeat(path.matches('/').count());
     let mut html = String::from("<ul class=\"all-pages\">\n");
-    for page in &site.pages {
+    for page in edition.pages {
         html.push_str(&format!(
             "<li><a href=\"{root}{}\">{}</a></li>\n",
             encode_url_path(&page.output_path),
@@ -462,20 +714,20 @@ fn logo_path(site: &Site) -> String {
 }
 
 /// The `audio` object of a page.
-fn audio_context(site: &Site, url: &dyn Fn(&str) -> String) -> MediaContext {
+fn audio_context(site: &Site, audio: &Media, url: &dyn Fn(&str) -> String) -> MediaContext {
     let original = SourceContext {
-        url: url(&media_path(&site.audio)),
-        mime: site.audio.format.mime,
+        url: url(&media_path(audio)),
+        mime: audio.format.mime,
     };
     let mut sources = Vec::new();
-    if let Some(copy) = crate::derived::speech_copy_path(site) {
+    if let Some(copy) = crate::derived::speech_copy_path(site, audio) {
         sources.push(SourceContext {
             url: url(&copy),
             mime: crate::derived::SPEECH_MIME,
         });
     }
     sources.push(original);
-    let duration = site.audio.duration;
+    let duration = audio.duration;
     MediaContext {
         url: sources[0].url.clone(),
         mime: sources[0].mime,
@@ -529,8 +781,14 @@ fn add_shared_files(site: &Site, output: &mut Output) -> Result<SharedUrls> {
         let entry = publish(media_entry(&site.logo), &site.logo.path)?;
         output.insert(media_path(&site.logo), entry)?;
     }
-    let entry = publish(media_entry(&site.audio), &site.audio.path)?;
-    output.insert(media_path(&site.audio), entry)?;
+    for audio in recordings(site) {
+        let path = media_path(audio);
+        // Languages that share a recording share its one copy.
+        if output.get(&path).is_none() {
+            let entry = publish(media_entry(audio), &audio.path)?;
+            output.insert(path, entry)?;
+        }
+    }
     for asset in &site.assets {
         let mime = mime_guess::from_path(&asset.relative)
             .first_raw()

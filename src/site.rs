@@ -36,6 +36,19 @@ pub struct Site {
     pub assets: Vec<AssetFile>,
     /// `.profile-cache/`: what was made from the media, and facts about them.
     pub cache: crate::cache::Cache,
+    /// The further languages' pages and recordings, in the order of `config.translations`.
+    pub translations: Vec<TranslatedPages>,
+}
+
+/// One further language's content.
+#[derive(Debug)]
+pub struct TranslatedPages {
+    /// `content/index.<tag>.md`: the self-introduction on that language's profile page.
+    pub index: Option<Page>,
+    /// Its other pages (`<path>.<tag>.md`), in navigation order.
+    pub pages: Vec<Page>,
+    /// Its recording: its own when `audio` is overridden, else the default language's.
+    pub audio: Media,
 }
 
 /// Media up to this size are kept in memory; larger ones are streamed from disk when served.
@@ -123,9 +136,29 @@ impl Site {
         };
         let logo = load(&config.profile.logo, "logo", MediaKind::Image)?;
         let audio = load(&config.profile.audio, "audio", MediaKind::Audio)?;
+        let mut recordings = Vec::with_capacity(config.translations.len());
+        for translation in &config.translations {
+            let own = &translation.profile.audio;
+            recordings.push(if own.path == audio.path {
+                audio.clone()
+            } else {
+                load(own, "audio", MediaKind::Audio)?
+            });
+        }
         let theme = Theme::load(root)?;
-        let (index, pages) = load_pages(root, &theme.element_ids())?;
-        let assets = list_assets(root, &[&logo.path, &audio.path])?;
+        let mut editions = load_pages(root, &theme.element_ids(), &config)?.into_iter();
+        let (index, pages) = editions.next().unwrap_or_default();
+        let translations: Vec<TranslatedPages> = editions
+            .zip(recordings)
+            .map(|((index, pages), audio)| TranslatedPages {
+                index,
+                pages,
+                audio,
+            })
+            .collect();
+        let mut media = vec![logo.path.as_path(), audio.path.as_path()];
+        media.extend(translations.iter().map(|t| t.audio.path.as_path()));
+        let assets = list_assets(root, &media)?;
         Ok(Site {
             root: root.to_path_buf(),
             config,
@@ -136,6 +169,7 @@ impl Site {
             audio,
             assets,
             cache,
+            translations,
         })
     }
 }
@@ -168,32 +202,40 @@ impl Site {
         for source in sources {
             let path = self.root.join(CONTENT_DIR).join(source);
             let shown = text::display_path(&self.root, &Path::new(CONTENT_DIR).join(source));
+            let (edition, base) = edition_of(&self.config, source, &shown)?;
             let page = match std::fs::read(&path) {
-                Ok(bytes) => Some(content::parse_page(source, &shown, &bytes, &reserved)?),
+                Ok(bytes) => {
+                    let page = content::parse_page(source, &shown, &bytes, &reserved)?;
+                    Some(place(&self.config, page, edition, &base))
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(Error::io(&shown, &e)),
             };
-            updates.push((source, page));
+            updates.push((source, edition, base, page));
         }
         let nav_key = |p: &Page| (p.title.clone(), p.weight, p.draft, p.output_path.clone());
         let mut navigation = false;
-        for (source, page) in updates {
-            if source == "index.md" {
-                self.index = page;
+        for (source, edition, base, page) in updates {
+            let (index, pages) = self.edition_mut(edition);
+            if base == "index.md" {
+                // A removed translation's name may differ from the one its page was made from
+                // (`index.EN.md`): render everything rather than guess which page it was.
+                navigation |= page.is_none();
+                *index = page;
                 continue;
             }
-            let old = self.pages.iter().position(|p| &p.source == source);
+            let old = pages.iter().position(|p| &p.source == source);
             match (old, page) {
-                (Some(i), Some(page)) if nav_key(&self.pages[i]) == nav_key(&page) => {
-                    self.pages[i] = page;
+                (Some(i), Some(page)) if pages.get(i).map(nav_key) == Some(nav_key(&page)) => {
+                    pages[i] = page;
                 }
                 (Some(i), page) => {
-                    self.pages.remove(i);
-                    self.pages.extend(page.filter(|p| !p.draft));
+                    pages.remove(i);
+                    pages.extend(page.filter(|p| !p.draft));
                     navigation = true;
                 }
                 (None, Some(page)) if !page.draft => {
-                    self.pages.push(page);
+                    pages.push(page);
                     navigation = true;
                 }
                 // A draft or a file that is gone: nothing is built from it.
@@ -202,11 +244,67 @@ impl Site {
         }
         if navigation {
             sort_pages(&mut self.pages);
+            for translation in &mut self.translations {
+                sort_pages(&mut translation.pages);
+            }
             Ok(ContentChange::Navigation)
         } else {
             Ok(ContentChange::Pages(sources.to_vec()))
         }
     }
+
+    /// The index and pages of language `edition` (0: the default, then `translations`).
+    fn edition_mut(&mut self, edition: usize) -> (&mut Option<Page>, &mut Vec<Page>) {
+        match edition
+            .checked_sub(1)
+            .and_then(|i| self.translations.get_mut(i))
+        {
+            Some(t) => (&mut t.index, &mut t.pages),
+            None => (&mut self.index, &mut self.pages),
+        }
+    }
+}
+
+/// Which language a content file is in — 0 for the default, `i + 1` for `translations[i]` —
+/// and the file it translates (`notes/lab1.en.md` → `notes/lab1.md`). A file in a language
+/// `site.toml` does not declare is an error.
+fn edition_of(config: &SiteConfig, source: &str, shown: &Path) -> Result<(usize, String)> {
+    let Some((base, tag)) = content::translation_of(source) else {
+        return Ok((0, source.to_string()));
+    };
+    if config.lang.is(tag) {
+        return Ok((0, base));
+    }
+    match config.translations.iter().position(|t| t.lang.is(tag)) {
+        Some(i) => Ok((i + 1, base)),
+        None => {
+            let declared: Vec<&str> = config.languages().map(|l| l.tag.as_str()).collect();
+            Err(Error::in_file(
+                shown,
+                format!(
+                    "is a translation into `{tag}`, a language site.toml does not declare (it declares {})",
+                    declared.join(", ")
+                ),
+            )
+            .hint(format!(
+                "add [languages.{tag}] to site.toml, or rename the file if `.{tag}` is not a language"
+            )))
+        }
+    }
+}
+
+/// Puts a page of language `edition` where it is published: a translation under its
+/// language's folder, at the path of the page it translates (`base`).
+fn place(config: &SiteConfig, mut page: Page, edition: usize, base: &str) -> Page {
+    page.base_path = content::output_path_for(base);
+    page.output_path = match edition
+        .checked_sub(1)
+        .and_then(|i| config.translations.get(i))
+    {
+        Some(translation) => format!("{}/{}", translation.lang.tag, page.base_path),
+        None => page.base_path.clone(),
+    };
+    page
 }
 
 fn load_media(
@@ -381,35 +479,46 @@ pub(crate) fn with_article(name: &str) -> String {
     }
 }
 
+/// Every language's index page and other pages: the default language's first, then each of
+/// `config.translations`.
+#[allow(clippy::type_complexity)]
 fn load_pages(
     root: &Path,
     reserved_ids: &std::collections::HashSet<String>,
-) -> Result<(Option<Page>, Vec<Page>)> {
+    config: &SiteConfig,
+) -> Result<Vec<(Option<Page>, Vec<Page>)>> {
     use rayon::prelude::*;
     let content_dir = root.join(CONTENT_DIR);
-    let mut index = None;
-    let mut pages = Vec::new();
+    let mut editions: Vec<(Option<Page>, Vec<Page>)> = std::iter::repeat_with(Default::default)
+        .take(config.translations.len() + 1)
+        .collect();
     // Read and parsed on every core; collected in file order, so the error reported when
     // several files are wrong is always the first one's.
-    let parsed: Vec<Result<Page>> = content::list_sources(&content_dir)?
+    let parsed: Vec<Result<(usize, String, Page)>> = content::list_sources(&content_dir)?
         .into_par_iter()
         .map(|(relative, path)| {
             let shown = text::display_path(root, &Path::new(CONTENT_DIR).join(&relative));
+            let (edition, base) = edition_of(config, &relative, &shown)?;
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&shown, &e))?;
-            content::parse_page(&relative, &shown, &bytes, reserved_ids)
+            let page = content::parse_page(&relative, &shown, &bytes, reserved_ids)?;
+            Ok((edition, base.clone(), place(config, page, edition, &base)))
         })
         .collect();
-    for page in parsed {
-        let page = page?;
-        let relative = page.source.as_str();
-        if relative == "index.md" {
-            index = Some(page);
+    for result in parsed {
+        let (edition, base, page) = result?;
+        let Some((index, pages)) = editions.get_mut(edition) else {
+            continue;
+        };
+        if base == "index.md" {
+            *index = Some(page);
         } else if !page.draft {
             pages.push(page);
         }
     }
-    sort_pages(&mut pages);
-    Ok((index, pages))
+    for (_, pages) in &mut editions {
+        sort_pages(pages);
+    }
+    Ok(editions)
 }
 
 /// Navigation order: weight, then title, then path so that equal titles stay deterministic.

@@ -70,7 +70,7 @@ static EN: Words = Words {
 
 fn words(lang: Lang) -> &'static Words {
     match lang {
-        Lang::ZhCn => &ZH,
+        Lang::ZhCn | Lang::ZhTw => &ZH,
         Lang::En => &EN,
     }
 }

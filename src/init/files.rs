@@ -84,18 +84,20 @@ impl Problem {
                 MediaKind::Audio => format!("not a recording: it is {what} (use {accepted})"),
             },
             (Lang::En, Problem::Unusable(why)) => format!("it cannot be used: {why}"),
-            (Lang::ZhCn, Problem::NotFound) => "找不到这个文件，请检查路径".into(),
-            (Lang::ZhCn, Problem::IsDirectory) => "这是一个文件夹，请给出其中的文件".into(),
-            (Lang::ZhCn, Problem::Unreadable(why)) => format!("无法读取：{why}"),
-            (Lang::ZhCn, Problem::TooLarge(size)) => format!(
+            (Lang::ZhCn | Lang::ZhTw, Problem::NotFound) => "找不到这个文件，请检查路径".into(),
+            (Lang::ZhCn | Lang::ZhTw, Problem::IsDirectory) => {
+                "这是一个文件夹，请给出其中的文件".into()
+            }
+            (Lang::ZhCn | Lang::ZhTw, Problem::Unreadable(why)) => format!("无法读取：{why}"),
+            (Lang::ZhCn | Lang::ZhTw, Problem::TooLarge(size)) => format!(
                 "文件有 {size}，超过了 {} 的上限，请换一个小一些的文件",
                 crate::human_size(crate::site::MAX_MEDIA_BYTES)
             ),
-            (Lang::ZhCn, Problem::WrongKind(what)) => match kind {
+            (Lang::ZhCn | Lang::ZhTw, Problem::WrongKind(what)) => match kind {
                 MediaKind::Image => format!("这不是图片，而是 {what}（请用 {accepted}）"),
                 MediaKind::Audio => format!("这不是录音，而是 {what}（请用 {accepted}）"),
             },
-            (Lang::ZhCn, Problem::Unusable(why)) => format!("无法使用：{why}"),
+            (Lang::ZhCn | Lang::ZhTw, Problem::Unusable(why)) => format!("无法使用：{why}"),
         }
     }
 }

@@ -22,6 +22,16 @@ const ZH_INDEX: &str = include_str!("../../content/index.md");
 const EN_SITE: &str = include_str!("en/site.toml");
 const EN_INDEX: &str = include_str!("en/index.md");
 
+/// The example's further languages start at this line of its `site.toml`.
+const FURTHER_LANGUAGES: &str = "\n# Further languages:";
+
+/// The example `site.toml` without its further languages, which hold the example person's
+/// values in those languages (a one-language starter's answers are written in one).
+fn one_language(site: &'static str) -> &'static str {
+    site.split_once(FURTHER_LANGUAGES)
+        .map_or(site, |(one, _)| one)
+}
+
 /// One language's starter: its files and the words used when answers are written in.
 pub struct Starter {
     /// The page language the starter is written in.
@@ -87,9 +97,11 @@ impl Starter {
     /// The starter for `lang`.
     pub fn new(lang: Lang) -> Starter {
         match lang {
-            Lang::ZhCn => Starter {
+            // The Traditional Chinese page gets the Simplified starter's text (its labels are
+            // its own): a student edits the sample's words anyway.
+            Lang::ZhCn | Lang::ZhTw => Starter {
                 lang,
-                site: ZH_SITE,
+                site: one_language(ZH_SITE),
                 index: ZH_INDEX,
                 words: &ZH_WORDS,
             },
@@ -411,7 +423,7 @@ mod tests {
         for (lang, name) in [(Lang::ZhCn, "李华"), (Lang::En, "Li Hua")] {
             let starter = Starter::new(lang);
             let sample = starter.sample();
-            assert_eq!(sample.lang, lang);
+            assert_eq!(sample.lang, crate::config::Language::of(lang));
             assert_eq!(sample.profile.name, name);
             assert!(sample.profile.transcript.is_some());
             let body = split_front_matter(starter.index).expect("front matter").1;

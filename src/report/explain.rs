@@ -63,7 +63,7 @@ pub struct Answer {
 /// Seconds with millisecond precision, "1.234 s" / "1.234 秒".
 pub fn secs(lang: Lang, s: f64) -> String {
     match lang {
-        Lang::ZhCn => format!("{s:.3} 秒"),
+        Lang::ZhCn | Lang::ZhTw => format!("{s:.3} 秒"),
         Lang::En => format!("{s:.3} s"),
     }
 }
@@ -71,7 +71,7 @@ pub fn secs(lang: Lang, s: f64) -> String {
 /// Seconds with microsecond precision, as Wireshark shows segment times.
 pub fn secs_fine(lang: Lang, s: f64) -> String {
     match lang {
-        Lang::ZhCn => format!("{s:.6} 秒"),
+        Lang::ZhCn | Lang::ZhTw => format!("{s:.6} 秒"),
         Lang::En => format!("{s:.6} s"),
     }
 }
@@ -91,7 +91,7 @@ fn span(lang: Lang, seconds: u64) -> String {
             let n = left / size;
             left %= size;
             let unit = match lang {
-                Lang::ZhCn => zh,
+                Lang::ZhCn | Lang::ZhTw => zh,
                 Lang::En if size == 86400 && n == 1 => " day",
                 Lang::En => en,
             };
@@ -107,8 +107,8 @@ fn span(lang: Lang, seconds: u64) -> String {
 /// A warning as one sentence in `lang` (`Warning::Other` is the reader's English sentence).
 pub fn warning(w: &Warning, lang: Lang) -> String {
     let toward = |d: &Direction| match (lang, d) {
-        (Lang::ZhCn, Direction::ToServer) => "发往服务器",
-        (Lang::ZhCn, Direction::ToClient) => "发往客户端",
+        (Lang::ZhCn | Lang::ZhTw, Direction::ToServer) => "发往服务器",
+        (Lang::ZhCn | Lang::ZhTw, Direction::ToClient) => "发往客户端",
         (Lang::En, Direction::ToServer) => "to the server",
         (Lang::En, Direction::ToClient) => "to the client",
     };
@@ -540,8 +540,8 @@ pub fn segment_text(s: &Segment) -> String {
 
 fn who(lang: Lang, d: Direction) -> &'static str {
     match (lang, d) {
-        (Lang::ZhCn, Direction::ToServer) => "客户端",
-        (Lang::ZhCn, Direction::ToClient) => "服务器",
+        (Lang::ZhCn | Lang::ZhTw, Direction::ToServer) => "客户端",
+        (Lang::ZhCn | Lang::ZhTw, Direction::ToClient) => "服务器",
         (Lang::En, Direction::ToServer) => "the client",
         (Lang::En, Direction::ToClient) => "the server",
     }

@@ -167,7 +167,7 @@ const EN: Labels = Labels {
 /// The labels for `lang`.
 pub fn labels(lang: Lang) -> &'static Labels {
     match lang {
-        Lang::ZhCn => &ZH_CN,
+        Lang::ZhCn | Lang::ZhTw => &ZH_CN,
         Lang::En => &EN,
     }
 }
@@ -175,7 +175,7 @@ pub fn labels(lang: Lang) -> &'static Labels {
 /// Picks the sentence for `lang` from the two written out.
 pub fn pick(lang: Lang, zh: String, en: String) -> String {
     match lang {
-        Lang::ZhCn => zh,
+        Lang::ZhCn | Lang::ZhTw => zh,
         Lang::En => en,
     }
 }

@@ -131,14 +131,15 @@ fn progress_bar(size: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// The language of the site in the current directory, when there is one.
+/// The language of the site in the current directory (its default language's labels), when
+/// there is one.
 fn site_lang() -> Option<Lang> {
     let here = Path::new(".");
     here.join(crate::config::CONFIG_FILE)
         .is_file()
         .then(|| crate::config::load(here).ok())
         .flatten()
-        .map(|config| config.lang)
+        .map(|config| config.lang.labels)
 }
 
 /// Writes one output file whole or not at all.

@@ -254,9 +254,12 @@ fn describe_changes(
     }
 }
 
+/// The logo and every language's recording: their changes rebuild everything.
 fn media_paths(site: &Site) -> Vec<PathBuf> {
+    let recordings = site.translations.iter().map(|t| &t.audio.path);
     [&site.logo.path, &site.audio.path]
         .into_iter()
+        .chain(recordings)
         .map(|p| crate::text::absolute(p))
         .collect()
 }

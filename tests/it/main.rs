@@ -18,6 +18,7 @@ mod fuzz_regressions;
 mod host_files;
 mod hostile_http;
 mod init;
+mod languages;
 mod live_reload;
 mod media;
 mod media_browser;

@@ -55,6 +55,23 @@ impl Site {
         Site::example_at("site")
     }
 
+    /// The example site in both its languages (Chinese, and English under `en/`), as the
+    /// repository has it; [`Site::example`] is its Chinese half alone.
+    pub fn bilingual() -> Site {
+        let site = Site::example_at("site");
+        fs::copy(
+            example_root().join("site.toml"),
+            site.root.join("site.toml"),
+        )
+        .unwrap();
+        fs::copy(
+            example_root().join("content/index.en.md"),
+            site.root.join("content/index.en.md"),
+        )
+        .unwrap();
+        site
+    }
+
     /// A copy of the example site at `relative` inside its temporary directory, e.g. under a
     /// path with spaces and Chinese characters as a Windows user's desktop has.
     pub fn example_at(relative: &str) -> Site {
@@ -62,8 +79,10 @@ impl Site {
         let root = tmp.path().join(relative);
         fs::create_dir_all(&root).unwrap();
         let from = example_root();
-        fs::copy(from.join("site.toml"), root.join("site.toml")).unwrap();
+        fs::write(root.join("site.toml"), one_language_example()).unwrap();
         copy_dir(&from.join("content"), &root.join("content"));
+        // The one-language example: most tests are about what does not depend on languages.
+        fs::remove_file(root.join("content/index.en.md")).unwrap();
         copy_dir(&from.join("assets"), &root.join("assets"));
         Site { tmp, root }
     }
@@ -689,5 +708,14 @@ pub fn skip(why: impl std::fmt::Display) {
             .append(true)
             .open(log)
             .and_then(|mut file| file.write_all(line.as_bytes()));
+    }
+}
+
+/// The example `site.toml` without its further languages (what `profile init` writes).
+pub fn one_language_example() -> String {
+    let text = fs::read_to_string(example_root().join("site.toml")).unwrap();
+    match text.split_once("\n# Further languages:") {
+        Some((one, _)) => one.to_string(),
+        None => text,
     }
 }
