@@ -18,21 +18,7 @@ fn bilingual_with_pages() -> Site {
 
 /// Every built HTML page, relative to `dist`, with `/` separators.
 fn html_pages(dist: &Path) -> Vec<String> {
-    let mut pages = Vec::new();
-    let mut stack = vec![dist.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "html") {
-                let relative = path.strip_prefix(dist).unwrap();
-                pages.push(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    pages.sort();
-    pages
+    html_files(dist).into_keys().collect()
 }
 
 /// The text between `start` and the next `end` after it, if any.

@@ -884,6 +884,41 @@ fn editing_one_page_changes_only_that_page_and_a_title_changes_every_nav() {
     );
 }
 
+#[test]
+fn a_translation_edit_changes_only_its_page_and_a_new_language_rebuilds_everything() {
+    let served = Served::start_with(Site::bilingual(), |c| c.live_reload = false);
+    // `/en/` is served like `/`.
+    let english = served.get("/en/");
+    assert_eq!(english.status, 200);
+    assert!(english.text().contains(r#"<html lang="en">"#));
+    let targets = ["/", "/en/"];
+    let etags = |served: &Served| -> Vec<String> {
+        targets
+            .iter()
+            .map(|t| served.get(t).expect_header("ETag").to_string())
+            .collect()
+    };
+    let before = etags(&served);
+
+    served
+        .site
+        .write("content/index.en.md", "Hello, EDITED-ENGLISH.\n");
+    served.wait_for_text("/en/", "EDITED-ENGLISH");
+    let after = etags(&served);
+    assert_eq!(before[0], after[0], "/ did not change");
+    assert_ne!(before[1], after[1], "/en/ changed");
+
+    // A language added in site.toml: its pages appear, and every switcher links to them.
+    assert_eq!(served.get("/zh-TW/").status, 404);
+    let config = served.site.read("site.toml");
+    served
+        .site
+        .write("site.toml", format!("{config}\n[languages.zh-tw]\n"));
+    served.wait_for_text("/zh-TW/", "學號");
+    served.wait_for_text("/", "zh-TW/index.html");
+    served.wait_for_text("/en/", "../zh-TW/index.html");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 8. Folders that go away and come back.
 

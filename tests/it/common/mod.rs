@@ -572,7 +572,8 @@ pub fn fingerprint_of(bytes: &[u8]) -> String {
 
 /// The link texts of the page's `<nav>`, in order.
 pub fn nav_titles(html: &str) -> Vec<String> {
-    let Some(start) = html.find("<nav") else {
+    // The site's navigation, not the language switcher before it.
+    let Some(start) = html.find("<nav class=\"site-nav\"") else {
         return Vec::new();
     };
     let end = start + html[start..].find("</nav>").expect("closed <nav>");
@@ -588,7 +589,8 @@ pub fn nav_titles(html: &str) -> Vec<String> {
 
 /// The `href`s of the page's `<nav>` links, in order.
 pub fn nav_urls(html: &str) -> Vec<String> {
-    let Some(start) = html.find("<nav") else {
+    // The site's navigation, not the language switcher before it.
+    let Some(start) = html.find("<nav class=\"site-nav\"") else {
         return Vec::new();
     };
     let end = start + html[start..].find("</nav>").expect("closed <nav>");
