@@ -118,6 +118,28 @@ fn file_urls_give_a_working_site() {
     lab.tab().check_site(&page, &scope, 200);
 }
 
+/// The language switcher of a two-language site, clicked in Chromium at `/`, under a sub-path
+/// and from `file://`: each link loads the same page in the other language (or, for a page
+/// with no translation, that language's profile page), a working page every time.
+#[test]
+fn the_language_switcher_works_at_the_root_under_a_sub_path_and_from_files() {
+    let test = "tests/it/static_hosts.rs language switcher";
+    let Some(chromium) = chromium(test) else {
+        return;
+    };
+    let built = Built::bilingual();
+    let lab = Lab::launch(&chromium);
+    let file_scope = format!("{}/", hosts::file_url(&built.dist));
+    let file_page = hosts::file_url(&built.dist.join("index.html"));
+    lab.tab().check_switcher(&file_page, &file_scope);
+    if hosts::have_nginx(test) {
+        for mount in ["/", SUB_PATH] {
+            let server = hosts::start_nginx(&built.dist, mount, "");
+            lab.tab().check_switcher(&server.url(), &server.url());
+        }
+    }
+}
+
 /// nginx with `error_page 404` answers a missing path with the site's `404.html`, whatever its
 /// depth. The page inlines its stylesheet and has a `data:` icon, so it is styled and requests
 /// nothing at any depth; its link home works only at the site's top level.
@@ -264,6 +286,25 @@ impl Built {
         Built::with_config("", "")
     }
 
+    /// The example in Chinese and English, with `about.md` translated (`about.en.md`) and
+    /// `lab.md` in Chinese only.
+    fn bilingual() -> Built {
+        let site = common::Site::bilingual();
+        common::copy_dir(&common::example_root().join("theme"), &site.path("theme"));
+        site.write("content/about.md", ABOUT_PAGE);
+        site.write(
+            "content/about.en.md",
+            "+++\ntitle = \"About me\"\nweight = 1\n+++\n\nIn English.\n",
+        );
+        site.write(
+            "content/lab.md",
+            "+++\ntitle = \"实验\"\nweight = 2\n+++\n\n只有中文。\n",
+        );
+        let dist = site.outside("dist");
+        site.build_into(&dist);
+        Built { _site: site, dist }
+    }
+
     /// The example with `top` added before its first key and `tables` after its last.
     fn with_config(top: &str, tables: &str) -> Built {
         let site = common::Site::example();
@@ -322,6 +363,31 @@ impl LabTab {
             format!("{scope}index.html"),
             "the navigation link home from {about}"
         );
+    }
+
+    /// Checks the language switcher of the two-language site whose profile page is `page`:
+    /// from the Chinese profile page to the English one and back, from a translated page to its
+    /// translation, and from an untranslated one to the English profile page.
+    fn check_switcher(&self, page: &str, scope: &str) {
+        self.check_page(page, scope, Page::Profile);
+        // The link clicked, where it must lead, what that page is, and its language.
+        let steps = [
+            ("English", "en/index.html", Page::Profile, "en"),
+            ("About me", "en/about/index.html", Page::Content, "en"),
+            ("中文", "about/index.html", Page::Content, "zh-CN"),
+            ("实验", "lab/index.html", Page::Content, "zh-CN"),
+            ("English", "en/index.html", Page::Profile, "en"),
+            ("中文", "index.html", Page::Profile, "zh-CN"),
+        ];
+        for (link, path, kind, lang) in steps {
+            let reached = self.follow_nav_link(link, scope, kind);
+            assert_eq!(reached, format!("{scope}{path}"), "the link `{link}`");
+            assert_eq!(
+                self.eval("document.documentElement.lang").as_deref(),
+                Some(lang),
+                "{reached}"
+            );
+        }
     }
 
     /// Loads `url` and asserts everything a visit of `page` must show; panics with every

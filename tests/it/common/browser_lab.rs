@@ -350,7 +350,9 @@ impl Exchange {
     /// or a failure).
     pub fn pending(&self) -> bool {
         let answered = self.status.is_some() || self.cached;
-        let wire_known = !self.expects_wire_status || self.wire_status.is_some();
+        // A memory-cache answer never went on the wire, even when Chromium announced that the
+        // response had wire details (seen when a page is left and its stylesheet asked again).
+        let wire_known = !self.expects_wire_status || self.wire_status.is_some() || self.cached;
         self.failed.is_none() && !(answered && wire_known)
     }
 
