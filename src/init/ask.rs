@@ -124,6 +124,8 @@ pub fn ask(input: &mut impl BufRead, out: &mut impl Write, paths: &PathStyle) ->
     io.say("")?;
     Ok(Answers {
         lang: Some(lang),
+        // The questions make a one-language page; `--lang zh-CN,en` makes more.
+        further: Vec::new(),
         name,
         student_id,
         major,

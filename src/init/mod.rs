@@ -41,6 +41,8 @@ const SERVE_URL: &str = "http://127.0.0.1:5000/";
 pub struct Answers {
     /// The page language (default: Chinese, the sample's).
     pub lang: Option<Lang>,
+    /// Further languages, each with its own pages under `<tag>/` (`--lang zh-CN,en`).
+    pub further: Vec<Lang>,
     /// 姓名 / Name.
     pub name: Option<String>,
     /// 学号 / Student ID.
@@ -71,8 +73,9 @@ pub struct Flags {
     /// Your school; "" for none
     #[arg(long, value_name = "SCHOOL")]
     pub school: Option<String>,
-    /// The page's language: zh-CN or en [default: zh-CN]
-    #[arg(long, value_name = "LANG")]
+    /// The page's language: zh-CN, zh-TW or en [default: zh-CN]; several, the default first,
+    /// for a page in each (zh-CN,en)
+    #[arg(long, value_name = "LANG[,LANG...]")]
     pub lang: Option<String>,
     /// A photo or logo (PNG, JPEG, GIF, WebP or SVG), copied into DIR/assets/
     #[arg(long, value_name = "FILE")]
@@ -96,13 +99,20 @@ impl Flags {
 
     /// The answers they give, each checked; an error names the option and what to do.
     pub fn answers(&self) -> Result<Answers> {
-        let lang = match &self.lang {
-            None => None,
-            Some(tag) => Some(ask::parse_lang(tag).ok_or_else(|| {
+        let mut langs = Vec::new();
+        for tag in self.lang.iter().flat_map(|list| list.split(',')) {
+            let lang = ask::parse_lang(tag).ok_or_else(|| {
                 Error::new(format!("--lang `{tag}` is not a language profile knows"))
-                    .hint("use --lang zh-CN or --lang en")
-            })?),
-        };
+                    .hint("use --lang zh-CN or --lang en, or several: --lang zh-CN,en")
+            })?;
+            if langs.contains(&lang) {
+                return Err(Error::new(format!("--lang names {} twice", lang.tag()))
+                    .hint("name each language once, the default first: --lang zh-CN,en"));
+            }
+            langs.push(lang);
+        }
+        let lang = langs.first().copied();
+        let further = langs.into_iter().skip(1).collect();
         let text = |value: &Option<String>, flag: &str, what: &str| -> Result<Option<String>> {
             let Some(value) = value else { return Ok(None) };
             let value = value.trim();
@@ -135,6 +145,7 @@ impl Flags {
         };
         Ok(Answers {
             lang,
+            further,
             name: text(&self.name, "--name", "name")?,
             student_id,
             major: text(&self.major, "--major", "major")?,
@@ -255,7 +266,17 @@ fn plan(answers: &Answers, with_theme: bool) -> Result<Vec<File>> {
         logo = Some(asset(photo.fallback_name("photo")));
     }
 
-    let site_toml = starter.site_toml(answers, logo.as_deref(), audio.as_deref());
+    let mut site_toml = starter.site_toml(answers, logo.as_deref(), audio.as_deref());
+    let mut translations = Vec::new();
+    for &lang in &answers.further {
+        let other = Starter::new(lang);
+        site_toml.push_str(&other.language_table(answers, logo.as_deref(), audio.as_deref()));
+        translations.push(file(
+            &format!("content/index.{}.md", lang.tag()),
+            other.index_md(answers).as_bytes(),
+            Role::Page,
+        ));
+    }
     verify(&site_toml, answers, logo.as_deref(), audio.as_deref())?;
 
     let mut files = vec![
@@ -266,6 +287,7 @@ fn plan(answers: &Answers, with_theme: bool) -> Result<Vec<File>> {
             Role::Page,
         ),
     ];
+    files.extend(translations);
     files.push(match (&logo, &answers.photo) {
         (Some(path), Some(photo)) => file(path, &photo.bytes, Role::OwnLogo),
         _ => file(SAMPLE_LOGO.0, SAMPLE_LOGO.1, Role::SampleLogo),
@@ -300,6 +322,12 @@ fn verify(
     let parsed = config::parse(site_toml, Path::new(config::CONFIG_FILE), Path::new("."));
     let faithful = parsed.as_ref().is_ok_and(|config| {
         let p = &config.profile;
+        let tags: Vec<&str> = config
+            .translations
+            .iter()
+            .map(|t| t.lang.tag.as_str())
+            .collect();
+        let wanted: Vec<&str> = answers.further.iter().map(|l| l.tag()).collect();
         let same = |given: &Option<String>, got: &str| given.as_deref().is_none_or(|g| g == got);
         same(&answers.name, &p.name)
             && same(&answers.student_id, &p.student_id)
@@ -310,6 +338,7 @@ fn verify(
                 .is_none_or(|s| p.school.as_deref().unwrap_or("") == s)
             && logo.is_none_or(|l| p.logo.written == l)
             && audio.is_none_or(|a| p.audio.written == a)
+            && tags == wanted
     });
     if faithful {
         return Ok(());
@@ -574,8 +603,16 @@ mod tests {
         });
         assert_eq!(
             e,
-            "--lang `fr` is not a language profile knows (use --lang zh-CN or --lang en)"
+            "--lang `fr` is not a language profile knows (use --lang zh-CN or --lang en, or several: --lang zh-CN,en)"
         );
+        let ok = Flags {
+            lang: Some("en,zh-TW".into()),
+            ..Flags::default()
+        }
+        .answers()
+        .unwrap();
+        assert_eq!(ok.lang, Some(Lang::En));
+        assert_eq!(ok.further, [Lang::ZhTw]);
         let e = err(Flags {
             name: Some("  ".into()),
             ..Flags::default()

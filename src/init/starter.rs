@@ -55,6 +55,9 @@ struct Words {
     email_note: &'static str,
     /// Said next to the sample recording when a page for someone else keeps it.
     sample_audio_note: &'static str,
+    /// The comment above a further language's table (after "# Further languages:"), given its
+    /// tag.
+    further_note: fn(&str) -> String,
 }
 
 static ZH_WORDS: Words = Words {
@@ -73,6 +76,9 @@ static ZH_WORDS: Words = Words {
     email_placeholder: "you@example.edu.cn",
     email_note: "你的邮箱，去掉行首的 # 就会显示在页面上",
     sample_audio_note: "示例录音（李华的自我介绍）：换成你自己的录音",
+    further_note: |tag| {
+        format!(" 这种语言的页面在 {tag}/ 下，没写的项沿用默认语言的；\n# content/index.{tag}.md 是它的自我介绍。")
+    },
 };
 
 static EN_WORDS: Words = Words {
@@ -91,6 +97,9 @@ static EN_WORDS: Words = Words {
     email_placeholder: "you@example.edu.cn",
     email_note: "your email address: remove the # at the start to show it on the page",
     sample_audio_note: "a sample in Chinese: replace it with your own recording",
+    further_note: |tag| {
+        format!(" this language's pages are under {tag}/; what its tables do not say is the\n# default language's. content/index.{tag}.md is its self-introduction.")
+    },
 };
 
 impl Starter {
@@ -181,6 +190,46 @@ impl Starter {
             }),
             _ => None,
         })
+    }
+
+    /// `[languages.<tag>]` for a site whose default language is another starter's: this
+    /// starter's title, description and profile words with `answers` written in (what it does
+    /// not name is the default language's).
+    pub fn language_table(
+        &self,
+        answers: &Answers,
+        logo: Option<&str>,
+        audio: Option<&str>,
+    ) -> String {
+        let site = self.site_toml(answers, logo, audio);
+        // Written by this starter, so it parses (the caller checks the whole file again).
+        let Ok(config) = config::parse(&site, Path::new(config::CONFIG_FILE), Path::new("."))
+        else {
+            return String::new();
+        };
+        let tag = self.lang.tag();
+        let p = &config.profile;
+        let mut out = format!(
+            "{FURTHER_LANGUAGES}{}\n[languages.{tag}]\ntitle = {}\ndescription = {}\n\n[languages.{tag}.profile]\nname = {}\nmajor = {}\n",
+            (self.words.further_note)(tag),
+            toml_string(&config.title),
+            toml_string(&config.description),
+            toml_string(&p.name),
+            toml_string(&p.major),
+        );
+        if let Some(school) = &p.school {
+            out.push_str(&format!("school = {}\n", toml_string(school)));
+        }
+        if let Some(transcript) = &p.transcript {
+            out.push_str(&format!("transcript = {}\n", toml_string(transcript)));
+        }
+        if !p.extra.is_empty() {
+            out.push_str(&format!("\n[languages.{tag}.profile.extra]\n"));
+            for (label, text) in &p.extra {
+                out.push_str(&format!("{} = {}\n", toml_string(label), toml_string(text)));
+            }
+        }
+        out
     }
 
     /// The sample's `content/index.md` with the person's name and major written in.

@@ -579,3 +579,37 @@ fn on_a_terminal_options_mean_no_questions() {
     assert!(!shown.contains("[zh-CN]"), "{shown}");
     assert!(tmp.path().join("site/site.toml").is_file());
 }
+
+#[test]
+fn lang_with_two_languages_writes_a_two_language_starter() {
+    let tmp = scratch();
+    profile(
+        tmp.path(),
+        &[
+            "init",
+            "site",
+            "--lang",
+            "zh-CN,en",
+            "--name",
+            "张三",
+            "--major",
+            "物理学",
+        ],
+    )
+    .assert_ok();
+    let site = tmp.path().join("site");
+    let config = fs::read_to_string(site.join("site.toml")).unwrap();
+    assert!(config.contains("\n[languages.en]\n"), "{config}");
+    assert!(site.join("content/index.en.md").is_file());
+    let zh = build_page(tmp.path(), "site");
+    assert!(zh.contains(r#"<html lang="zh-CN">"#));
+    assert!(zh.contains(r#"hreflang="en">English</a>"#), "{zh}");
+    let en = fs::read_to_string(site.join("dist/en/index.html")).unwrap();
+    assert!(en.contains(r#"<html lang="en">"#));
+    assert!(en.contains("<h1>张三</h1>"));
+    assert!(en.contains(">Student ID<"));
+
+    let run = profile(tmp.path(), &["init", "again", "--lang", "en,EN"]);
+    assert!(run.assert_user_error().contains("--lang names en twice"));
+    assert!(!tmp.path().join("again").exists());
+}
