@@ -33,9 +33,7 @@ fn report_of_a_visit_to_profile_serve_agrees_with_tshark() {
     let capture = visit(&chromium, &format!("http://{}", served.addr), port);
     drop(served);
     let statuses = check_against_tshark(&capture, port);
-    for status in [200, 206, 304, 404] {
-        assert!(statuses.contains(&status), "no {status} in {statuses:?}");
-    }
+    expect_statuses(&statuses, &[200, 206, 304, 404]);
     check_cut_capture(&capture);
 }
 
@@ -48,17 +46,12 @@ fn report_of_a_visit_to_nginx_agrees_with_tshark() {
     if !hosts::have_nginx(test) {
         return;
     }
-    let site = common::Site::example();
-    let dist = site.outside("dist");
-    site.build_into(&dist);
-    let server = hosts::start_nginx(&dist, "/", "");
-    let port = server.addr().port();
-    let capture = visit(&chromium, &server.origin(), port);
-    drop(server);
-    let statuses = check_against_tshark(&capture, port);
-    for status in [200, 206, 304, 404] {
-        assert!(statuses.contains(&status), "no {status} in {statuses:?}");
-    }
+    let statuses = static_host_visit(&chromium, |dist| {
+        let server = hosts::start_nginx(dist, "/", "");
+        let addr = server.addr();
+        (Box::new(server), addr)
+    });
+    expect_statuses(&statuses, &[200, 206, 304, 404]);
 }
 
 #[test]
@@ -70,18 +63,13 @@ fn report_of_a_visit_to_python_http_server_agrees_with_tshark() {
     if !hosts::have_python3(test) {
         return;
     }
-    let site = common::Site::example();
-    let dist = site.outside("dist");
-    site.build_into(&dist);
-    let server = hosts::start_python(&dist);
-    let port = server.addr().port();
-    let capture = visit(&chromium, &server.origin(), port);
-    drop(server);
+    let statuses = static_host_visit(&chromium, |dist| {
+        let server = hosts::start_python(dist);
+        let addr = server.addr();
+        (Box::new(server), addr)
+    });
     // http.server ignores Range (the audio comes whole, 200) and answers If-Modified-Since.
-    let statuses = check_against_tshark(&capture, port);
-    for status in [200, 304, 404] {
-        assert!(statuses.contains(&status), "no {status} in {statuses:?}");
-    }
+    expect_statuses(&statuses, &[200, 304, 404]);
 }
 
 #[test]
@@ -93,17 +81,35 @@ fn report_of_a_visit_to_the_flask_development_server_agrees_with_tshark() {
     if !hosts::have_flask(test) {
         return;
     }
+    let statuses = static_host_visit(&chromium, |dist| {
+        let server = hosts::start_flask(dist);
+        let addr = server.addr();
+        (Box::new(server), addr)
+    });
+    // Werkzeug answers ranges (206) and both validators (304), and closes every connection.
+    expect_statuses(&statuses, &[200, 206, 304, 404]);
+}
+
+/// The example built into a `dist/`, served by what `start` starts (its guard, which stops it
+/// when dropped, and its address), visited under capture and checked against tshark; returns
+/// the statuses of the exchanges.
+fn static_host_visit(
+    chromium: &Path,
+    start: impl FnOnce(&Path) -> (Box<dyn std::any::Any>, std::net::SocketAddr),
+) -> Vec<u16> {
     let site = common::Site::example();
     let dist = site.outside("dist");
     site.build_into(&dist);
-    let server = hosts::start_flask(&dist);
-    let port = server.addr().port();
-    let capture = visit(&chromium, &server.origin(), port);
+    let (server, addr) = start(&dist);
+    let capture = visit(chromium, &format!("http://{addr}"), addr.port());
     drop(server);
-    // Werkzeug answers ranges (206) and both validators (304), and closes every connection.
-    let statuses = check_against_tshark(&capture, port);
-    for status in [200, 206, 304, 404] {
-        assert!(statuses.contains(&status), "no {status} in {statuses:?}");
+    check_against_tshark(&capture, addr.port())
+}
+
+/// Fails unless every status of `wanted` is among `statuses`.
+fn expect_statuses(statuses: &[u16], wanted: &[u16]) {
+    for status in wanted {
+        assert!(statuses.contains(status), "no {status} in {statuses:?}");
     }
 }
 
