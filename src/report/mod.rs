@@ -150,31 +150,19 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The line `profile report` prints: what was written and what it holds.
 fn summary(analysis: &Analysis, output: &Path, also: &[PathBuf]) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let (connections, exchanges) = (analysis.connections.len(), analysis.exchanges.len());
     let mut line = format!(
-        "Wrote {}: {} TCP connection{}, {} HTTP exchange{}",
+        "Wrote {}: {connections} TCP connection{}, {exchanges} HTTP exchange{}",
         output.display(),
-        analysis.connections.len(),
-        if analysis.connections.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        analysis.exchanges.len(),
-        if analysis.exchanges.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        plural(connections),
+        plural(exchanges),
     );
-    if !analysis.warnings.is_empty() {
+    let warnings = analysis.warnings.len();
+    if warnings > 0 {
         line.push_str(&format!(
-            ", {} warning{} (see the report)",
-            analysis.warnings.len(),
-            if analysis.warnings.len() == 1 {
-                ""
-            } else {
-                "s"
-            }
+            ", {warnings} warning{} (see the report)",
+            plural(warnings)
         ));
     }
     for path in also {
