@@ -3,17 +3,14 @@
 /// Escapes `text` for HTML or XML content and quoted attributes, and shows control characters
 /// (which XML forbids and HTML renders invisibly) as `\u{..}` escapes.
 pub fn text(text: &str) -> String {
-    let shown: String = text
-        .chars()
-        .flat_map(|c| {
-            let visible = if c.is_control() && c != '\t' || is_noncharacter(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            };
-            visible.chars().collect::<Vec<_>>()
-        })
-        .collect();
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\t' || is_noncharacter(c) {
+            shown.extend(c.escape_unicode());
+        } else {
+            shown.push(c);
+        }
+    }
     crate::theme::escape_html(&shown)
 }
 

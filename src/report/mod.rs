@@ -25,7 +25,7 @@ pub mod tcp;
 mod testcap;
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read};
+use std::io::{BufReader, IsTerminal, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use crate::config::Lang;
@@ -80,12 +80,13 @@ pub fn run(args: &ReportArgs) -> Result<String> {
 
 /// Reads a capture or a HAR into an [`Analysis`], telling the two apart by their bytes.
 pub fn read(input: &Path, port: Option<u16>) -> Result<Analysis> {
-    let file = File::open(input).map_err(|e| Error::io(input, &e))?;
+    let mut file = File::open(input).map_err(|e| Error::io(input, &e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut head = Vec::new();
     (&file)
         .take(sniff::SNIFF_LEN as u64)
         .read_to_end(&mut head)
+        .and_then(|_| file.rewind())
         .map_err(|e| Error::io(input, &e))?;
     let format = sniff::recognise(&head).map_err(|looks_like| {
         Error::in_file(
@@ -99,12 +100,13 @@ pub fn read(input: &Path, port: Option<u16>) -> Result<Analysis> {
     })?;
     match format {
         sniff::Format::Har => {
-            let bytes = std::fs::read(input).map_err(|e| Error::io(input, &e))?;
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)
+                .map_err(|e| Error::io(input, &e))?;
             let text = crate::text::decode(input, &bytes)?;
             har::analyse(&text).map_err(|e| Error::in_file(input, format!("not a valid HAR: {e}")))
         }
         sniff::Format::Pcap | sniff::Format::PcapNg => {
-            let file = File::open(input).map_err(|e| Error::io(input, &e))?;
             let bar = progress_bar(size);
             let mut progress = |read: u64| bar.set_position(read);
             let options = capture::CaptureOptions { port };
