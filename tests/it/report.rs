@@ -144,6 +144,14 @@ fn lab_visit(tab: &LabTab, origin: &str) {
     for page in pages {
         let mark = tab.log.mark();
         tab.visit(&page);
+        // On the profile page, the audio's answer must have arrived (its metadata loaded):
+        // otherwise Chromium may cancel the request after the server has answered it, and the
+        // two sides of the visit would rightly disagree about that exchange.
+        if page == format!("{origin}/") {
+            if let Some(problem) = tab.audio_problem() {
+                panic!("visiting {page}: {problem}");
+            }
+        }
         tab.wait_for_network_quiet(mark)
             .unwrap_or_else(|e| panic!("visiting {page}: {e}"));
     }
@@ -185,7 +193,7 @@ fn check_against_tshark(capture: &CaptureFile, port: u16) -> Vec<u16> {
 fn view_of(report: &Value) -> TsharkView {
     let connections = report["connections"].as_array().map_or(0, Vec::len);
     let exchanges = report["exchanges"].as_array().cloned().unwrap_or_default();
-    let mut requests: Vec<(String, String)> = exchanges
+    let requests: Vec<(String, String)> = exchanges
         .iter()
         .map(|e| {
             (
@@ -194,18 +202,12 @@ fn view_of(report: &Value) -> TsharkView {
             )
         })
         .collect();
-    requests.sort();
-    let mut statuses: Vec<u16> = exchanges
+    let statuses: Vec<u16> = exchanges
         .iter()
         .filter_map(|e| e["status"].as_u64())
         .filter_map(|s| u16::try_from(s).ok())
         .collect();
-    statuses.sort_unstable();
-    TsharkView {
-        connections,
-        requests,
-        statuses,
-    }
+    TsharkView::sorted(connections, requests, statuses)
 }
 
 #[test]

@@ -164,7 +164,7 @@ pub fn tshark_view(capture: &Path, port: u16) -> TsharkView {
         .lines()
         .filter(|line| line.contains("<->"))
         .count();
-    let mut requests: Vec<(String, String)> = tshark(
+    let requests: Vec<(String, String)> = tshark(
         capture,
         &[
             &decode[..],
@@ -189,8 +189,7 @@ pub fn tshark_view(capture: &Path, port: u16) -> TsharkView {
         Some((method.to_owned(), uri.to_owned()))
     })
     .collect();
-    requests.sort();
-    let mut statuses: Vec<u16> = tshark(
+    let statuses: Vec<u16> = tshark(
         capture,
         &[
             &decode[..],
@@ -208,11 +207,24 @@ pub fn tshark_view(capture: &Path, port: u16) -> TsharkView {
     .lines()
     .filter_map(|line| line.trim().parse::<u16>().ok())
     .collect();
-    statuses.sort_unstable();
-    TsharkView {
-        connections,
-        requests,
-        statuses,
+    TsharkView::sorted(connections, requests, statuses)
+}
+
+impl TsharkView {
+    /// The view with its lists sorted, so that two views compare whatever the order of the
+    /// exchanges in the capture.
+    pub fn sorted(
+        connections: usize,
+        mut requests: Vec<(String, String)>,
+        mut statuses: Vec<u16>,
+    ) -> TsharkView {
+        requests.sort();
+        statuses.sort_unstable();
+        TsharkView {
+            connections,
+            requests,
+            statuses,
+        }
     }
 }
 
